@@ -1,0 +1,61 @@
+// Command jtb is the JobToBot Agent API conformance kit: it checks a target
+// against the contract (check), serves the stateful reference mock (mock) and
+// runs the reference quality-gate scorer (pdqg).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `jtb: the JobToBot Agent API conformance kit
+
+Usage:
+  jtb check [flags]   run the conformance suite (against an in-process mock by default)
+  jtb mock [flags]    serve the stateful reference mock
+  jtb pdqg score FILE [--task TASK.json] [--json]
+                      score a delivery with the reference quality gate
+
+Run 'jtb COMMAND -h' for the flags of a command.
+`
+
+// Exit codes shared by every subcommand.
+const (
+	exitOK     = 0
+	exitFail   = 1
+	exitConfig = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches to a subcommand; it is main without the process, so tests
+// can call it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitConfig
+	}
+	switch args[0] {
+	case "check":
+		return runCheck(ctx, args[1:], stdout, stderr)
+	case "mock":
+		return runMock(ctx, args[1:], stdout, stderr)
+	case "pdqg":
+		return runPDQG(args[1:], stdin, stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "jtb: unknown command %q\n\n%s", args[0], usage)
+		return exitConfig
+	}
+}
