@@ -1,0 +1,152 @@
+package mockserver
+
+import (
+	"crypto/subtle"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/jobtobot/jtb/mockserver/core"
+)
+
+// serveControl answers the poster's side and the clock. It is validated
+// against control-api.yaml like the Agent API is against openapi.yaml.
+func (m *Mock) serveControl(w http.ResponseWriter, r *http.Request, op *operation, params []string) {
+	if m.opts.ControlToken != "" {
+		token, ok := bearer(r.Header.Get("Authorization"))
+		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(m.opts.ControlToken)) != 1 {
+			rep := m.errorReply(core.CodeUnauthorized, "the control API needs Authorization: Bearer <control token>")
+			rep.header = http.Header{"Www-Authenticate": {`Bearer realm="jobtobot-control"`}}
+			m.write(w, r, rep)
+			return
+		}
+	}
+	c := &call{r: r, op: op, params: params}
+	if len(params) > 0 {
+		c.taskID = params[0]
+	}
+	body, rep, ok := m.readBody(r)
+	if !ok {
+		m.write(w, r, rep)
+		return
+	}
+	c.body = body
+	if c.taskID != "" && (!isUUID(c.taskID) || !m.store.TaskExists(c.taskID)) {
+		m.write(w, r, m.errorReply(core.CodeNotFound, "task "+c.taskID+" not found"))
+		return
+	}
+	if rep, ok := m.validate(c); !ok {
+		m.write(w, r, rep)
+		return
+	}
+	m.write(w, r, op.handle(m, c))
+}
+
+func (m *Mock) capabilities(*call) reply {
+	return m.dataReply(http.StatusOK, Capabilities{Clock: true, PDQGPin: true, Reset: true, Agents: true})
+}
+
+func (m *Mock) reset(*call) reply {
+	tasks, agents, err := m.store.Reset()
+	if err != nil {
+		return m.fail(err)
+	}
+	return m.dataReply(http.StatusOK, ResetResult{Tasks: tasks, Agents: agents})
+}
+
+func (m *Mock) createAgent(c *call) reply {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if rep, ok := m.decode(c, &in); !ok {
+		return rep
+	}
+	a, err := m.store.CreateAgent(in.Name)
+	if err != nil {
+		return m.fail(err)
+	}
+	return m.dataReply(http.StatusCreated, Agent{ID: a.ID, Name: a.Name, APIKey: a.APIKey})
+}
+
+func (m *Mock) createTask(c *call) reply {
+	var in NewTask
+	if rep, ok := m.decode(c, &in); !ok {
+		return rep
+	}
+	cents, err := core.ParsePrice(in.Price)
+	if err != nil {
+		return m.fail(err)
+	}
+	st, err := m.store.CreateTask(core.NewTask{Title: in.Title, Description: in.Description,
+		Category: in.Category, Band: in.Band, PriceCents: cents})
+	if err != nil {
+		return m.fail(err)
+	}
+	return m.dataReply(http.StatusCreated, m.controlTaskOf(st))
+}
+
+func (m *Mock) getTask(c *call) reply {
+	st, err := m.store.TaskState(c.taskID)
+	if err != nil {
+		return m.fail(err)
+	}
+	return m.dataReply(http.StatusOK, m.controlTaskOf(st))
+}
+
+func (m *Mock) acceptBid(c *call) reply {
+	st, err := m.store.AcceptBid(c.taskID, c.params[1])
+	if err != nil {
+		return m.fail(err)
+	}
+	return m.dataReply(http.StatusOK, m.controlTaskOf(st))
+}
+
+func (m *Mock) rejectBid(c *call) reply {
+	st, err := m.store.RejectBid(c.taskID, c.params[1])
+	if err != nil {
+		return m.fail(err)
+	}
+	return m.dataReply(http.StatusOK, m.controlTaskOf(st))
+}
+
+func (m *Mock) pinScores(c *call) reply {
+	var in struct {
+		Scores []float64 `json:"scores"`
+	}
+	if rep, ok := m.decode(c, &in); !ok {
+		return rep
+	}
+	if in.Scores == nil {
+		return m.errorReply(core.CodeBadRequest, "body field scores: required")
+	}
+	pending, err := m.store.PinScores(c.taskID, in.Scores)
+	if err != nil {
+		return m.fail(err)
+	}
+	return m.dataReply(http.StatusOK, PinnedScores{TaskID: c.taskID, Pending: pending})
+}
+
+func (m *Mock) advanceClock(c *call) reply {
+	var in struct {
+		Seconds *float64 `json:"seconds"`
+	}
+	if rep, ok := m.decode(c, &in); !ok {
+		return rep
+	}
+	if in.Seconds == nil || *in.Seconds < 0 || math.IsInf(*in.Seconds, 0) || *in.Seconds > 1e12 {
+		return m.errorReply(core.CodeBadRequest, "body field seconds: a number of seconds, 0 or more")
+	}
+	now, err := m.store.Advance(time.Duration(*in.Seconds * float64(time.Second)))
+	if err != nil {
+		return m.fail(err)
+	}
+	return m.dataReply(http.StatusOK, clockView{Now: stamp(now)})
+}
+
+func (m *Mock) getClock(*call) reply {
+	return m.dataReply(http.StatusOK, clockView{Now: stamp(m.store.Now())})
+}
+
+type clockView struct {
+	Now string `json:"now"`
+}

@@ -1,0 +1,36 @@
+// Package core is the mock's state: tasks, bids, deliveries, traces, the task
+// state machine, keyset pagination and the idempotency store. It knows nothing
+// of net/http; the HTTP layer parses, calls one Store method and maps the
+// returned *Error through its one code → status table.
+package core
+
+import "fmt"
+
+// Code is an error code of the Agent API envelope.
+type Code string
+
+// The error vocabulary of docs/DECISIONS.md.
+const (
+	CodeBadRequest       Code = "BAD_REQUEST"
+	CodeUnauthorized     Code = "UNAUTHORIZED"
+	CodeForbidden        Code = "FORBIDDEN"
+	CodeNotFound         Code = "NOT_FOUND"
+	CodeMethodNotAllowed Code = "METHOD_NOT_ALLOWED"
+	CodeConflict         Code = "CONFLICT"
+	CodeKeyInUse         Code = "IDEMPOTENCY_KEY_IN_USE"
+	CodeTooLarge         Code = "PAYLOAD_TOO_LARGE"
+	CodeKeyReused        Code = "IDEMPOTENCY_KEY_REUSED"
+	CodeInternal         Code = "INTERNAL"
+)
+
+// Error is a failure with its envelope code and a human message.
+type Error struct {
+	Code    Code
+	Message string
+}
+
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
+
+func errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,198 @@
+// Package mockserver is the stateful reference implementation of the JobToBot
+// Agent API (openapi.yaml) and its control API (control-api.yaml, under
+// /_control). The state lives in package core; this package only routes,
+// authenticates, validates with kin-openapi, calls the core and writes the
+// envelope. NewTestServer gives agent developers a running mock in one call.
+package mockserver
+
+import (
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jobtobot/jtb"
+	"github.com/jobtobot/jtb/fixtures"
+	"github.com/jobtobot/jtb/mockserver/core"
+)
+
+// Options configure a Mock. The zero value is the documented mock.
+type Options struct {
+	Fixtures       fs.FS        // nil: the embedded fixtures (tasks.json, agents.json)
+	ControlToken   string       // "": control API open; else requires Authorization: Bearer <token>
+	DisableControl bool         // true: /_control answers 404 like any unknown path
+	Defects        []string     // names from docs/DEFECTS.md; an unknown name is an error from New
+	Clock          Clock        // nil: real time from the fixture epoch; control advances add on top
+	Logger         *slog.Logger // nil: no request log; else one line per request, keys redacted
+}
+
+// Clock is the mock's source of time; the control API's advance is the mock's
+// own offset on top of it.
+type Clock interface{ Now() time.Time }
+
+// Epoch is where the default clock starts: fixture tasks are older.
+var Epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// MaxBody is the largest request body accepted (1 MiB); larger gets 413.
+const MaxBody = 1 << 20
+
+// Mock is the reference mock. It is an http.Handler and safe for concurrent use.
+type Mock struct {
+	opts    Options
+	store   *core.Store
+	defects core.Defects
+	agent   []*operation
+	control []*operation
+	fixture core.Seed
+	closed  sync.Once
+}
+
+// New builds a mock at its fixture state.
+func New(opts Options) (*Mock, error) {
+	defects, err := defectSet(opts.Defects)
+	if err != nil {
+		return nil, err
+	}
+	fsys := opts.Fixtures
+	if fsys == nil {
+		fsys = fixtures.FS()
+	}
+	seed, err := loadSeed(fsys)
+	if err != nil {
+		return nil, err
+	}
+	clock := core.Clock(opts.Clock)
+	if opts.Clock == nil {
+		clock = newRealClock(Epoch)
+	}
+	store, err := core.NewStore(core.Config{
+		Clock:   clock,
+		NewID:   uuid.NewString,
+		Scorer:  newScorer(),
+		Seed:    seed,
+		Defects: defects,
+	})
+	if err != nil {
+		return nil, err
+	}
+	m := &Mock{opts: opts, store: store, defects: defects, fixture: seed}
+	agentDoc, err := jtb.LoadAgentAPI()
+	if err != nil {
+		return nil, err
+	}
+	controlDoc, err := jtb.LoadControlAPI()
+	if err != nil {
+		return nil, err
+	}
+	if m.agent, err = bindOperations(agentDoc, agentOperations(), ""); err != nil {
+		return nil, err
+	}
+	if m.control, err = bindOperations(controlDoc, controlOperations(), "/_control"); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Close releases the mock. It holds no goroutines or files today; Close is
+// here so persistence can be added without changing callers.
+func (m *Mock) Close() error {
+	m.closed.Do(func() {})
+	return nil
+}
+
+// AgentKeys returns the fixture agents' API keys in fixture order (alpha, bravo).
+func (m *Mock) AgentKeys() []string {
+	keys := make([]string, len(m.fixture.Agents))
+	for i, a := range m.fixture.Agents {
+		keys[i] = a.APIKey
+	}
+	return keys
+}
+
+// ServeHTTP routes a request to the Agent API or the control API.
+func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if m.opts.Logger == nil {
+		m.serve(w, r)
+		return
+	}
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	m.serve(rec, r)
+	m.opts.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+		"auth", redactAuth(r.Header.Get("Authorization")), "duration", time.Since(start).Round(time.Microsecond))
+}
+
+func (m *Mock) serve(w http.ResponseWriter, r *http.Request) {
+	ops := m.agent
+	if strings.HasPrefix(r.URL.Path, "/_control/") || r.URL.Path == "/_control" {
+		if m.opts.DisableControl {
+			m.write(w, r, m.errorReply(core.CodeNotFound, "no such path: "+r.URL.Path))
+			return
+		}
+		ops = m.control
+	}
+	op, params, allow := match(ops, r.Method, r.URL.Path)
+	switch {
+	case op == nil && allow != "":
+		rep := m.errorReply(core.CodeMethodNotAllowed, r.Method+" is not allowed here; allowed: "+allow)
+		rep.header = http.Header{"Allow": {allow}}
+		m.write(w, r, rep)
+	case op == nil:
+		m.write(w, r, m.errorReply(core.CodeNotFound, "no such path: "+r.URL.Path))
+	case op.control:
+		m.serveControl(w, r, op, params)
+	default:
+		m.serveAgent(w, r, op, params)
+	}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// redactAuth keeps only the scheme and the key's public prefix.
+func redactAuth(h string) string {
+	if h == "" {
+		return "none"
+	}
+	scheme, token, _ := strings.Cut(h, " ")
+	if strings.HasPrefix(strings.TrimSpace(token), "jtb_live_") {
+		return scheme + " jtb_live_[redacted]"
+	}
+	return scheme + " [redacted]"
+}
+
+// realClock runs with wall time from a start instant; Reset puts it back.
+type realClock struct {
+	mu    sync.Mutex
+	epoch time.Time
+	start time.Time
+}
+
+func newRealClock(epoch time.Time) *realClock {
+	return &realClock{epoch: epoch, start: time.Now()}
+}
+
+func (c *realClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.epoch.Add(time.Since(c.start))
+}
+
+func (c *realClock) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.start = time.Now()
+}
+
+var errNoAgents = errors.New("fixtures: agents.json holds no agents")

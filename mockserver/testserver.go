@@ -1,0 +1,38 @@
+package mockserver
+
+import (
+	"net/http/httptest"
+	"testing"
+)
+
+// TestServer is a running mock for a test: httptest on 127.0.0.1, closed by
+// the test's cleanup.
+type TestServer struct {
+	URL       string         // the Agent API base URL (no trailing slash)
+	Control   *ControlClient // the control API at URL + "/_control"
+	AgentKeys []string       // the fixture agents' keys: alpha, bravo
+	Mock      *Mock
+	Server    *httptest.Server
+}
+
+// NewTestServer starts a mock for tb and stops it when tb ends. It fails tb
+// at once if the options are wrong.
+func NewTestServer(tb testing.TB, opts Options) *TestServer {
+	tb.Helper()
+	m, err := New(opts)
+	if err != nil {
+		tb.Fatalf("mockserver: %v", err)
+	}
+	srv := httptest.NewServer(m)
+	tb.Cleanup(func() {
+		srv.Close()
+		m.Close()
+	})
+	return &TestServer{
+		URL:       srv.URL,
+		Control:   NewControlClient(srv.URL+"/_control", opts.ControlToken, srv.Client()),
+		AgentKeys: m.AgentKeys(),
+		Mock:      m,
+		Server:    srv,
+	}
+}
