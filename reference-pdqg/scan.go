@@ -1,0 +1,512 @@
+package pdqg
+
+import "strings"
+
+// Word classes from the lexicon, cached per distinct word so each word of the
+// input costs one map lookup.
+const (
+	cStop uint8 = 1 << iota
+	cLorem
+	cVague
+	cRefusalEnd // last word of a refusal phrase
+	cFillerEnd  // last word of a filler phrase
+	cInsert     // "insert", "placeholder", "your": a placeholder when bracketed
+)
+
+const (
+	minRepeatWords = 5   // shorter repeated blocks and sentences are dropped but not penalised
+	chunkWords     = 100 // window for the type/token ratio
+	echoN          = 5   // shingle length for echo detection
+	echoBits       = 1 << 14
+)
+
+// stats is everything the criteria need, gathered in one pass.
+type stats struct {
+	// Word accounting over the whole input (see doc.go: effective content).
+	totalWords   int
+	effWords     int // words of effective content, code included
+	loremWords   int // words in lorem ipsum blocks
+	repeatWords  int // repeated blocks (>= minRepeatWords) and repeated sentences
+	repeatBlocks int // how many blocks were copies
+	worstRepeat  int // most copies of one block
+	// Effective content.
+	codeWords      int
+	proseWords     int // non-code words
+	stopWords      int
+	contentWords   int // prose, not stop words
+	specific       int
+	vague          int
+	digitWords     int
+	latinWords     int
+	noVowelWords   int
+	symbolChars    int
+	visibleChars   int
+	markers        int
+	codeMarkers    int
+	refusals       int
+	fillers        int
+	chunkDistinct  int
+	chunkTotal     int
+	blocks         int // effective blocks with words
+	longestBlock   int
+	headings       int
+	listItems      int
+	tableRows      int
+	fences         int
+	codeLikeLines  int
+	links          int
+	echoWords      int
+	termBlocks     int // effective blocks (>= 8 words) mentioning a task term
+	sizedBlocks    int // effective blocks with >= 8 words
+	termOccurrence int // prose words that are task terms
+	topWordCount   int
+	topWord        string
+}
+
+type blockLines struct {
+	headings, listItems, tableRows, fences, codeLike, links, symbols, visible int
+}
+
+type wordRec struct {
+	id    int32
+	flags uint16
+}
+
+// scanner holds the state of one Score call.
+type scanner struct {
+	lx      *lexicon
+	content string
+	ids     map[uint64]int32
+	class   []uint8
+	term    []int32 // task term index of each word id, -1 if none
+	count   []int32 // prose occurrences per word id
+	lastChk []int32 // last chunk each word id was seen in, for the type/token ratio
+	hash    []uint64
+
+	terms     *taskTerms
+	termHits  []int32
+	shingles  map[uint64]struct{}
+	shingleBF []uint64
+
+	seenBlocks map[uint64]int32
+	seenSents  map[uint64]struct{}
+
+	block    []wordRec
+	bl       blockLines
+	blockRaw strings.Builder
+
+	ring     [8]uint64 // recent prose word hashes for phrase matching
+	ringN    int
+	echoRing [echoN]struct {
+		h      uint64
+		term   int32
+		echoed bool
+	}
+	echoN int
+	chunk int32
+	inChk int
+	st    stats
+}
+
+func newScanner(lx *lexicon, content string, terms *taskTerms) *scanner {
+	sc := &scanner{
+		lx:         lx,
+		content:    content,
+		ids:        make(map[uint64]int32, 256),
+		terms:      terms,
+		seenBlocks: map[uint64]int32{},
+		seenSents:  map[uint64]struct{}{},
+	}
+	if terms != nil {
+		sc.termHits = make([]int32, len(terms.weights))
+		if len(terms.shingles) > 0 {
+			sc.shingles = terms.shingles
+			sc.shingleBF = make([]uint64, echoBits/64)
+			for s := range terms.shingles {
+				sc.shingleBF[(s%echoBits)/64] |= 1 << (s % 64)
+			}
+		}
+	}
+	return sc
+}
+
+// wordID interns a word hash, computing its lexicon class once.
+func (sc *scanner) wordID(tok token) int32 {
+	if id, ok := sc.ids[tok.h]; ok {
+		return id
+	}
+	id := int32(len(sc.class))
+	sc.ids[tok.h] = id
+	var c uint8
+	if v, ok := sc.lx.classes[tok.h]; ok {
+		c = v
+	}
+	sc.class = append(sc.class, c)
+	t := int32(-1)
+	if sc.terms != nil && c&cStop == 0 {
+		if ti, ok := sc.terms.index[tok.p]; ok {
+			t = ti
+		}
+	}
+	sc.term = append(sc.term, t)
+	sc.count = append(sc.count, 0)
+	sc.lastChk = append(sc.lastChk, -1)
+	sc.hash = append(sc.hash, tok.h)
+	return id
+}
+
+// scan walks the content line by line; blank lines outside code fences end
+// a block (a paragraph).
+func (sc *scanner) scan() {
+	s := sc.content
+	inFence := false
+	blockStart := 0
+	for pos := 0; pos <= len(s); {
+		end := strings.IndexByte(s[pos:], '\n')
+		if end < 0 {
+			end = len(s)
+		} else {
+			end += pos
+		}
+		line := s[pos:end]
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case trimmed == "" && !inFence:
+			sc.flush(s[blockStart:pos])
+			blockStart = end + 1
+		case strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~"):
+			inFence = !inFence
+			sc.bl.fences++
+		default:
+			sc.line(line, trimmed, inFence)
+		}
+		pos = end + 1
+	}
+	if blockStart < len(s) {
+		sc.flush(s[blockStart:])
+	}
+}
+
+func (sc *scanner) line(line, trimmed string, inFence bool) {
+	var extra uint16
+	if inFence {
+		extra = fCode
+		if trimmed != "" {
+			sc.bl.codeLike++
+		}
+	} else {
+		switch {
+		case isHeading(trimmed):
+			sc.bl.headings++
+		case isListItem(trimmed):
+			sc.bl.listItems++
+		case strings.HasPrefix(trimmed, "|"):
+			sc.bl.tableRows++
+		case strings.HasPrefix(line, "    ") || strings.HasPrefix(line, "\t"):
+			sc.bl.codeLike++
+		}
+		sc.bl.links += strings.Count(line, "://")
+	}
+	t := tokenizer{s: line, sentStart: true}
+	wordChars := 0
+	for {
+		tok, ok := t.next()
+		if !ok {
+			break
+		}
+		wordChars += tok.end - tok.start
+		tok.flags |= extra
+		sc.block = append(sc.block, wordRec{id: sc.wordID(tok), flags: tok.flags})
+	}
+	if !inFence {
+		visible := 0
+		for i := 0; i < len(line); i++ {
+			if c := line[i]; c != ' ' && c != '\t' && c != '\r' && (c < 0x80 || c >= 0xC0) {
+				visible++ // count characters, not UTF-8 continuation bytes
+			}
+		}
+		sc.bl.visible += visible
+		// Bytes of words over-count multi-byte letters; symbols are the rest.
+		sc.bl.symbols += max(0, visible-runeCount(line, wordChars))
+	}
+}
+
+// runeCount approximates the characters taken by words: wordBytes minus
+// continuation bytes is exact for ASCII and close enough elsewhere.
+func runeCount(line string, wordBytes int) int {
+	cont := 0
+	for i := 0; i < len(line); i++ {
+		if c := line[i]; c >= 0x80 && c < 0xC0 {
+			cont++
+		}
+	}
+	return max(0, wordBytes-cont)
+}
+
+func isHeading(t string) bool {
+	n := 0
+	for n < len(t) && t[n] == '#' {
+		n++
+	}
+	return n >= 1 && n <= 6 && (n == len(t) || t[n] == ' ')
+}
+
+func isListItem(t string) bool {
+	if len(t) >= 2 && (t[0] == '-' || t[0] == '*' || t[0] == '+') && t[1] == ' ' {
+		return true
+	}
+	n := 0
+	for n < len(t) && t[n] >= '0' && t[n] <= '9' {
+		n++
+	}
+	return n > 0 && n+1 < len(t) && (t[n] == '.' || t[n] == ')') && t[n+1] == ' '
+}
+
+// flush decides what one block is: a copy of an earlier block, lorem ipsum,
+// or effective content; only effective content is measured.
+func (sc *scanner) flush(raw string) {
+	words := sc.block
+	bl := sc.bl
+	sc.block = sc.block[:0]
+	sc.bl = blockLines{}
+	n := len(words)
+	if n == 0 && strings.TrimSpace(raw) == "" {
+		return
+	}
+	sc.st.totalWords += n
+	key := uint64(fnvOffset)
+	lorem := 0
+	for _, w := range words {
+		key = (key ^ sc.hash[w.id]) * fnvPrime
+		if sc.class[w.id]&cLorem != 0 {
+			lorem++
+		}
+	}
+	if n == 0 {
+		// Word-less blocks (rules, lone fences) are told apart by their text.
+		key = (key ^ hashString(strings.TrimSpace(raw))) * fnvPrime
+	}
+	isLorem := lorem >= 2 && lorem*4 >= n
+	copies, dup := sc.seenBlocks[key]
+	sc.seenBlocks[key] = copies + 1
+	switch {
+	case isLorem:
+		sc.st.loremWords += n
+		return
+	case dup:
+		if n >= minRepeatWords {
+			sc.st.repeatWords += n
+			sc.st.repeatBlocks++
+			sc.st.worstRepeat = max(sc.st.worstRepeat, int(copies)+1)
+		}
+		return
+	}
+	sc.effective(words, bl)
+}
+
+func hashString(s string) uint64 {
+	h := uint64(fnvOffset)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
+	}
+	return h
+}
+
+// effective measures one kept block; repeated sentences inside it are
+// dropped like repeated blocks.
+func (sc *scanner) effective(words []wordRec, bl blockLines) {
+	st := &sc.st
+	st.headings += bl.headings
+	st.listItems += bl.listItems
+	st.tableRows += bl.tableRows
+	st.fences += bl.fences
+	st.codeLikeLines += bl.codeLike
+	st.links += bl.links
+	st.symbolChars += bl.symbols
+	st.visibleChars += bl.visible
+	if len(words) == 0 {
+		return
+	}
+	st.blocks++
+	st.longestBlock = max(st.longestBlock, len(words))
+	sc.ringN = 0
+	hasTerm := false
+	kept := 0
+	for i := 0; i < len(words); {
+		j := i + 1
+		for j < len(words) && words[j].flags&fSentStart == 0 {
+			j++
+		}
+		sent := words[i:j]
+		i = j
+		if len(sent) >= minRepeatWords && sent[0].flags&fCode == 0 {
+			key := uint64(fnvOffset)
+			for _, w := range sent {
+				key = (key ^ sc.hash[w.id]) * fnvPrime
+			}
+			if _, seen := sc.seenSents[key]; seen {
+				st.repeatWords += len(sent)
+				continue
+			}
+			sc.seenSents[key] = struct{}{}
+		}
+		for _, w := range sent {
+			if sc.feed(w) {
+				hasTerm = true
+			}
+			kept++
+		}
+	}
+	if kept >= 8 {
+		st.sizedBlocks++
+		if hasTerm {
+			st.termBlocks++
+		}
+	}
+}
+
+// feed measures one word of effective content; it reports whether the word
+// is a task term.
+func (sc *scanner) feed(w wordRec) bool {
+	st := &sc.st
+	id := w.id
+	c := sc.class[id]
+	h := sc.hash[id]
+	st.effWords++
+
+	// Type/token ratio over fixed windows: padding and loops lower it.
+	if sc.lastChk[id] != sc.chunk {
+		sc.lastChk[id] = sc.chunk
+		st.chunkDistinct++
+	}
+	st.chunkTotal++
+	if sc.inChk++; sc.inChk == chunkWords {
+		sc.inChk = 0
+		sc.chunk++
+	}
+
+	isTerm := sc.term[id] >= 0
+	if isTerm {
+		sc.termHits[sc.term[id]]++
+	}
+	if sc.shingles != nil {
+		sc.echo(h, sc.term[id])
+	}
+
+	if w.flags&fMarker != 0 || (w.flags&fBracket != 0 && c&cInsert != 0) {
+		if w.flags&fCode != 0 {
+			st.codeMarkers++
+		} else {
+			st.markers++
+		}
+	}
+	if w.flags&fCode != 0 {
+		st.codeWords++
+		return isTerm
+	}
+	st.proseWords++
+	if w.flags&fDigit != 0 {
+		st.digitWords++
+		st.specific++
+	} else if w.flags&fIdent != 0 || (w.flags&fUpper != 0 && w.flags&fSentStart == 0) {
+		st.specific++
+	}
+	if w.flags&fLatin != 0 && w.flags&fDigit == 0 {
+		st.latinWords++
+		if w.flags&fVowel == 0 && w.flags&fUpper == 0 && w.flags&fIdent == 0 {
+			st.noVowelWords++
+		}
+	}
+	if c&cStop != 0 {
+		st.stopWords++
+	} else {
+		st.contentWords++
+		sc.count[id]++
+		if isTerm {
+			st.termOccurrence++
+		}
+	}
+	if c&cVague != 0 {
+		st.vague++
+	}
+
+	copy(sc.ring[:], sc.ring[1:])
+	sc.ring[len(sc.ring)-1] = h
+	sc.ringN = min(sc.ringN+1, len(sc.ring))
+	recent := sc.ring[len(sc.ring)-sc.ringN:]
+	if c&cRefusalEnd != 0 && sc.lx.refusals.match(recent) {
+		st.refusals++
+	}
+	if c&cFillerEnd != 0 && sc.lx.fillers.match(recent) {
+		st.fillers++
+	}
+	return isTerm
+}
+
+// echo marks words whose 5-word shingle also occurs in the task description;
+// echoed words do not count as covering a task term.
+func (sc *scanner) echo(h uint64, term int32) {
+	copy(sc.echoRing[:], sc.echoRing[1:])
+	sc.echoRing[echoN-1].h = h
+	sc.echoRing[echoN-1].term = term
+	sc.echoRing[echoN-1].echoed = false
+	if sc.echoN < echoN {
+		sc.echoN++
+		if sc.echoN < echoN {
+			return
+		}
+	}
+	key := uint64(fnvOffset)
+	for _, e := range sc.echoRing {
+		key = (key ^ e.h) * fnvPrime
+	}
+	if sc.shingleBF[(key%echoBits)/64]&(1<<(key%64)) == 0 {
+		return
+	}
+	if _, ok := sc.shingles[key]; !ok {
+		return
+	}
+	for i := range sc.echoRing {
+		e := &sc.echoRing[i]
+		if e.echoed {
+			continue
+		}
+		e.echoed = true
+		sc.st.echoWords++
+		if e.term >= 0 {
+			sc.termHits[e.term]--
+		}
+	}
+}
+
+// finish picks the most frequent content word (ties: first seen, which is
+// input order, so the result never depends on map iteration).
+func (sc *scanner) finish() stats {
+	st := sc.st
+	best := int32(-1)
+	for id, n := range sc.count {
+		if n > 0 && (best < 0 || n > sc.count[best]) {
+			best = int32(id)
+		}
+	}
+	if best >= 0 {
+		st.topWordCount = int(sc.count[best])
+		st.topWord = sc.wordText(best)
+	}
+	return st
+}
+
+// wordText recovers a word's spelling for feedback by finding it again.
+func (sc *scanner) wordText(id int32) string {
+	want := sc.hash[id]
+	t := tokenizer{s: sc.content}
+	for {
+		tok, ok := t.next()
+		if !ok {
+			return ""
+		}
+		if tok.h == want {
+			return strings.ToLower(sc.content[tok.start:tok.end])
+		}
+	}
+}
