@@ -2,12 +2,100 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jobtobot/jtb/mockserver"
 )
 
-// runMock is a placeholder until its issue lands.
+// repeated is a flag that may be given many times.
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, ",") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
+
+// runMock serves the reference mock until ctx is cancelled (SIGINT/SIGTERM).
 func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "jtb mock: not implemented yet")
-	return exitConfig
+	fs := flag.NewFlagSet("jtb mock", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:4010", "listen address")
+	fixtureDir := fs.String("fixtures", "", "directory with tasks.json and agents.json (default: the embedded fixtures)")
+	token := fs.String("control-token", os.Getenv("JTB_CONTROL_TOKEN"), "require this bearer token on /_control (default: open)")
+	var defects repeated
+	fs.Var(&defects, "defect", "break one rule on purpose (repeatable); 'list' prints them")
+	if err := fs.Parse(args); err != nil {
+		return exitConfig
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "jtb mock: unexpected argument %q\n", fs.Arg(0))
+		return exitConfig
+	}
+	for _, d := range defects {
+		if d == "list" {
+			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "DEFECT\tAREA\tWHAT THE BROKEN MOCK DOES")
+			for _, d := range mockserver.Defects() {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Name, d.Area, strings.ReplaceAll(d.Description, "`", ""))
+			}
+			tw.Flush()
+			return exitOK
+		}
+	}
+	opts := mockserver.Options{
+		ControlToken: *token,
+		Defects:      defects,
+		Logger:       slog.New(slog.NewTextHandler(stderr, nil)),
+	}
+	if *fixtureDir != "" {
+		opts.Fixtures = os.DirFS(*fixtureDir)
+	}
+	m, err := mockserver.New(opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "jtb mock: %v\n", err)
+		return exitConfig
+	}
+	defer m.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "jtb mock: %v\n", err)
+		return exitConfig
+	}
+	base := "http://" + ln.Addr().String()
+	keys := m.AgentKeys()
+	fmt.Fprintf(stdout, "jtb mock: serving the JobToBot Agent API at %s (control API at %s/_control)\n", base, base)
+	for i, k := range keys {
+		fmt.Fprintf(stdout, "  agent key %d: %s\n", i+1, k) // fixture keys are public by design
+	}
+	if len(defects) > 0 {
+		fmt.Fprintf(stdout, "  defects on: %s\n", strings.Join(defects, ", "))
+	}
+	if len(keys) > 0 {
+		fmt.Fprintf(stdout, "try:\n  curl -H 'Authorization: Bearer %s' '%s/v1/tasks/available?limit=2'\n", keys[0], base)
+	}
+	srv := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		fmt.Fprintf(stderr, "jtb mock: %v\n", err)
+		return exitFail
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(stderr, "jtb mock: shutdown: %v\n", err)
+		return exitFail
+	}
+	fmt.Fprintln(stdout, "jtb mock: stopped")
+	return exitOK
 }

@@ -43,7 +43,7 @@ type Store struct {
 	tasks      map[string]*task
 	agents     map[string]*Agent // by id
 	agentByKey map[string]*Agent
-	open       index            // open tasks (and, with pag-lists-claimed, claimed ones)
+	open       index             // open tasks (and, with pag-lists-claimed, claimed ones)
 	byCategory map[string]*index // same, per category
 
 	idem idempotency

@@ -121,7 +121,7 @@ type Page struct {
 
 // NewTask is what the poster sends to create a task.
 type NewTask struct {
-	ID          string    // "": a new id
+	ID          string // "": a new id
 	Title       string
 	Description string
 	Category    string
