@@ -1,0 +1,618 @@
+package jtb
+
+import (
+	"fmt"
+	"maps"
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v3"
+)
+
+// docCheck inspects a loaded document and returns one line per problem.
+type docCheck func(doc *openapi3.T) []string
+
+// checksFor lists the checks each shipped document must pass.
+func checksFor(name string) map[string]docCheck {
+	checks := map[string]docCheck{
+		"operation docs":         checkOperationDocs,
+		"response examples":      checkResponseExamples,
+		"examples match schemas": checkExamplesValid,
+		"401 documented":         check401Documented,
+	}
+	if name == "openapi.yaml" {
+		checks["agent POSTs"] = checkAgentPOSTs
+	}
+	return checks
+}
+
+func TestShippedDocumentsPassEveryCheck(t *testing.T) {
+	docs := []struct {
+		name string
+		load func() (*openapi3.T, error)
+	}{
+		{"openapi.yaml", LoadAgentAPI},
+		{"control-api.yaml", LoadControlAPI},
+	}
+	for _, d := range docs {
+		doc, err := d.load()
+		if err != nil {
+			t.Fatalf("%s: %v", d.name, err)
+		}
+		if len(doc.Servers) != 0 {
+			t.Errorf("%s: servers = %v, want none (routers must match any host)", d.name, doc.Servers)
+		}
+		checks := checksFor(d.name)
+		for _, name := range slices.Sorted(maps.Keys(checks)) {
+			t.Run(d.name+"/"+name, func(t *testing.T) {
+				for _, problem := range checks[name](doc) {
+					t.Error(problem)
+				}
+			})
+		}
+	}
+}
+
+func TestLoadersReturnFreshDocuments(t *testing.T) {
+	first, err := LoadAgentAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Paths.Delete("/v1/tasks/available")
+	second, err := LoadAgentAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.Paths.Value("/v1/tasks/available") == nil {
+		t.Fatal("a change to one loaded document leaked into the next")
+	}
+}
+
+// TestChecksRejectBrokenDocuments proves each check can fail: every entry is
+// the valid base document with one thing broken, and the named check must
+// report it while the base document passes.
+func TestChecksRejectBrokenDocuments(t *testing.T) {
+	for name, check := range checksFor("openapi.yaml") {
+		if problems := check(mustLoadUnvalidated(t, baseDoc)); len(problems) != 0 {
+			t.Fatalf("base document fails %q: %v", name, problems)
+		}
+	}
+	tests := []struct {
+		name  string
+		check docCheck
+		old   string // text of baseDoc to replace
+		new   string
+		want  string // substring of one reported problem
+	}{
+		{"no operationId", checkOperationDocs, "operationId: listThings", "x-note: none", "operationId"},
+		{"no summary", checkOperationDocs, "summary: List things", "x-note: none", "summary"},
+		{"no description", checkOperationDocs, "description: Lists things.", "x-note: none", "description"},
+		{"no tags", checkOperationDocs, "tags: [Things]\n      responses:\n        '200':\n          description: Things.",
+			"responses:\n        '200':\n          description: Things.", "tags"},
+		{"default response", checkOperationDocs, "        '401':\n          $ref: '#/components/responses/Unauthorized'\n  /things/{id}",
+			"        '401':\n          $ref: '#/components/responses/Unauthorized'\n        default:\n          $ref: '#/components/responses/Unauthorized'\n  /things/{id}", "default"},
+		{"response without example", checkResponseExamples, "              example: {ok: true, data: []}\n", "", "no example"},
+		{"response without content", checkResponseExamples, "          description: Created.\n", "          description: Created.\n        '204':\n          description: Nothing.\n", "no content"},
+		{"example breaks schema", checkExamplesValid, "example: {ok: true, data: []}", "example: {ok: true, data: 3}", "example"},
+		{"named example breaks schema", checkExamplesValid, "value: {ok: true, data: {name: a}}", "value: {ok: true, data: {}}", "created"},
+		{"request example breaks schema", checkExamplesValid, "value: {name: a}", "value: {name: 7}", "request"},
+		{"no 401", check401Documented, "        '401':\n          $ref: '#/components/responses/Unauthorized'\n  /things/{id}", "  /things/{id}", "401"},
+		{"no Idempotency-Key", checkAgentPOSTs, "        - $ref: '#/components/parameters/IdempotencyKey'\n", "", "Idempotency-Key"},
+		{"no Idempotent-Replayed", checkAgentPOSTs, "          headers:\n            Idempotent-Replayed:\n              $ref: '#/components/headers/IdempotentReplayed'\n", "", "Idempotent-Replayed"},
+		{"no 413", checkAgentPOSTs, "        '413':\n          $ref: '#/components/responses/TooLarge'\n", "", "413"},
+		{"no 422", checkAgentPOSTs, "        '422':\n          $ref: '#/components/responses/Reused'\n", "", "422"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(baseDoc, tt.old) {
+				t.Fatalf("base document lacks %q", tt.old)
+			}
+			broken := strings.Replace(baseDoc, tt.old, tt.new, 1)
+			problems := tt.check(mustLoadUnvalidated(t, broken))
+			if !slices.ContainsFunc(problems, func(p string) bool { return strings.Contains(p, tt.want) }) {
+				t.Errorf("problems = %q, want one mentioning %q", problems, tt.want)
+			}
+		})
+	}
+}
+
+func TestErrorCodesMatchDecisions(t *testing.T) {
+	statusByCode := decisionCodes(t)
+	doc, err := LoadAgentAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enum []string
+	for _, v := range doc.Components.Schemas["ErrorCode"].Value.Enum {
+		enum = append(enum, v.(string))
+	}
+	if got, want := slices.Sorted(slices.Values(enum)), slices.Sorted(maps.Keys(statusByCode)); !slices.Equal(got, want) {
+		t.Errorf("ErrorCode enum = %v, DECISIONS.md table = %v", got, want)
+	}
+	for _, name := range []string{"openapi.yaml", "control-api.yaml"} {
+		load := map[string]func() (*openapi3.T, error){"openapi.yaml": LoadAgentAPI, "control-api.yaml": LoadControlAPI}[name]
+		doc, err := load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, problem := range checkErrorExampleStatus(doc, statusByCode) {
+			t.Errorf("%s: %s", name, problem)
+		}
+	}
+}
+
+func TestErrorExampleStatusCheckCanFail(t *testing.T) {
+	statusByCode := map[string]int{"UNAUTHORIZED": 401, "PAYLOAD_TOO_LARGE": 413, "IDEMPOTENCY_KEY_REUSED": 422}
+	doc := mustLoadUnvalidated(t, baseDoc)
+	if problems := checkErrorExampleStatus(doc, statusByCode); len(problems) != 0 {
+		t.Fatalf("base document: %v", problems)
+	}
+	statusByCode["UNAUTHORIZED"] = 403
+	if problems := checkErrorExampleStatus(doc, statusByCode); len(problems) == 0 {
+		t.Fatal("a 401 example with a code of another status was not reported")
+	}
+}
+
+// TestInferredPartsSayWhy holds every x-jtb-inferred node to a description,
+// which is where the reason for the inference is written.
+func TestInferredPartsSayWhy(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		data []byte
+	}{
+		{"openapi.yaml", AgentAPISpec},
+		{"control-api.yaml", ControlAPISpec},
+	} {
+		problems, count := inferredWithoutDescription(t, tt.data)
+		for _, p := range problems {
+			t.Errorf("%s: %s", tt.name, p)
+		}
+		if count == 0 {
+			t.Errorf("%s: no x-jtb-inferred node at all", tt.name)
+		}
+	}
+	broken := []byte("a:\n  x-jtb-inferred: true\nb:\n  x-jtb-inferred: true\n  description: Inferred because.\n")
+	problems, count := inferredWithoutDescription(t, broken)
+	if count != 2 || len(problems) != 1 || !strings.Contains(problems[0], "a") {
+		t.Errorf("broken input: count %d, problems %q; want 2 and one problem at a", count, problems)
+	}
+}
+
+func TestUUIDFormat(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"550e8400-e29b-41d4-a716-446655440000", true},
+		{"550E8400-E29B-41D4-A716-446655440000", false},
+		{"550e8400e29b41d4a716446655440000", false},
+		{"{550e8400-e29b-41d4-a716-446655440000}", false},
+		{"urn:uuid:550e8400-e29b-41d4-a716-446655440000", false},
+		{"not-a-uuid", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := validateUUID(tt.in) == nil; got != tt.want {
+			t.Errorf("validateUUID(%q) ok = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+	RegisterFormats()
+	RegisterFormats() // twice is harmless
+	doc, err := LoadAgentAPI()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := doc.Components.Schemas["Uuid"].Value
+	if err := schema.VisitJSON("550E8400-E29B-41D4-A716-446655440000"); err == nil {
+		t.Error("the Uuid schema accepted an upper-case UUID")
+	}
+}
+
+func TestRoutersMatchAnyHostAndPlainTaskIDs(t *testing.T) {
+	agent, _, err := NewAgentRouter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	control, _, err := NewControlRouter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		method, url string
+		control     bool
+		wantOp      string // "" means no route
+	}{
+		{http.MethodGet, "http://127.0.0.1:4010/v1/tasks/available?limit=5", false, "listAvailableTasks"},
+		{http.MethodPost, "http://staging.example/v1/tasks/550e8400-e29b-41d4-a716-446655440000/bids", false, "createBid"},
+		{http.MethodPost, "http://127.0.0.1/v1/tasks/not-a-uuid/deliver", false, "deliverTask"},
+		{http.MethodPost, "http://127.0.0.1/v1/tasks/x/progress", false, "postProgress"},
+		{http.MethodGet, "http://127.0.0.1/v1/tasks/x/traces", false, "listTraces"},
+		{http.MethodPost, "http://127.0.0.1/v1/tasks/x/resubmit", false, "resubmitDelivery"},
+		{http.MethodGet, "http://127.0.0.1/v1/tasks/x/bids", false, ""},
+		{http.MethodGet, "http://127.0.0.1/v1/nowhere", false, ""},
+		{http.MethodPost, "http://127.0.0.1/_control/tasks/x/bids/y/accept", true, "acceptBid"},
+		{http.MethodGet, "http://127.0.0.1/_control/clock", true, "getClock"},
+	}
+	for _, tt := range tests {
+		router := agent
+		if tt.control {
+			router = control
+		}
+		req, err := http.NewRequest(tt.method, tt.url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		route, _, err := router.FindRoute(req)
+		got := ""
+		if err == nil {
+			got = route.Operation.OperationID
+		}
+		if got != tt.wantOp {
+			t.Errorf("%s %s: operation %q (err %v), want %q", tt.method, tt.url, got, err, tt.wantOp)
+		}
+	}
+}
+
+func TestCatalogueIsEmbedded(t *testing.T) {
+	onDisk, err := os.ReadFile("catalogue.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(onDisk) != string(CatalogueSpec) {
+		t.Error("CatalogueSpec differs from catalogue.yaml")
+	}
+}
+
+// checkOperationDocs wants every operation named, summarised, described and
+// tagged, and no `default` response: the suites validate with
+// IncludeResponseStatus, so every status must be listed on its own.
+func checkOperationDocs(doc *openapi3.T) []string {
+	var problems []string
+	forEachOperation(doc, func(where string, op *openapi3.Operation) {
+		for field, value := range map[string]string{
+			"operationId": op.OperationID, "summary": op.Summary, "description": op.Description,
+		} {
+			if strings.TrimSpace(value) == "" {
+				problems = append(problems, fmt.Sprintf("%s: no %s", where, field))
+			}
+		}
+		if len(op.Tags) == 0 {
+			problems = append(problems, where+": no tags")
+		}
+		if op.Responses != nil && op.Responses.Default() != nil {
+			problems = append(problems, where+": has a default response")
+		}
+	})
+	return problems
+}
+
+// checkResponseExamples wants at least one example in every response.
+func checkResponseExamples(doc *openapi3.T) []string {
+	var problems []string
+	forEachOperation(doc, func(where string, op *openapi3.Operation) {
+		for status, ref := range op.Responses.Map() {
+			resp := ref.Value
+			if len(resp.Content) == 0 {
+				problems = append(problems, fmt.Sprintf("%s %s: no content", where, status))
+				continue
+			}
+			for mediaType, media := range resp.Content {
+				if media.Example == nil && len(media.Examples) == 0 {
+					problems = append(problems, fmt.Sprintf("%s %s %s: no example", where, status, mediaType))
+				}
+			}
+		}
+	})
+	return problems
+}
+
+// checkExamplesValid validates every request and response example against
+// its schema, with the document's formats (uuid) registered.
+func checkExamplesValid(doc *openapi3.T) []string {
+	RegisterFormats()
+	var problems []string
+	checkMedia := func(where string, content openapi3.Content) {
+		for mediaType, media := range content {
+			if media.Schema == nil {
+				problems = append(problems, fmt.Sprintf("%s %s: no schema", where, mediaType))
+				continue
+			}
+			if media.Example != nil {
+				if err := doc.ValidateSchemaJSON(media.Schema.Value, media.Example); err != nil {
+					problems = append(problems, fmt.Sprintf("%s %s example: %v", where, mediaType, err))
+				}
+			}
+			for name, ex := range media.Examples {
+				if err := doc.ValidateSchemaJSON(media.Schema.Value, ex.Value.Value); err != nil {
+					problems = append(problems, fmt.Sprintf("%s %s example %q: %v", where, mediaType, name, err))
+				}
+			}
+		}
+	}
+	forEachOperation(doc, func(where string, op *openapi3.Operation) {
+		if op.RequestBody != nil {
+			checkMedia(where+" request", op.RequestBody.Value.Content)
+		}
+		for status, ref := range op.Responses.Map() {
+			checkMedia(where+" "+status, ref.Value.Content)
+		}
+	})
+	return problems
+}
+
+// check401Documented wants 401 on every operation: both APIs take a bearer
+// token and answer 401 to a missing or wrong one.
+func check401Documented(doc *openapi3.T) []string {
+	var problems []string
+	forEachOperation(doc, func(where string, op *openapi3.Operation) {
+		if op.Responses.Status(http.StatusUnauthorized) == nil {
+			problems = append(problems, where+": no 401 response")
+		}
+	})
+	return problems
+}
+
+// checkAgentPOSTs wants every POST of the Agent API to take Idempotency-Key,
+// to declare Idempotent-Replayed on its 2xx, and to document 413 and 422.
+func checkAgentPOSTs(doc *openapi3.T) []string {
+	var problems []string
+	for path, item := range doc.Paths.Map() {
+		op := item.Post
+		if op == nil {
+			continue
+		}
+		where := "POST " + path
+		params := append(slices.Clone(item.Parameters), op.Parameters...)
+		if !slices.ContainsFunc(params, func(p *openapi3.ParameterRef) bool {
+			return p.Value.In == openapi3.ParameterInHeader && http.CanonicalHeaderKey(p.Value.Name) == "Idempotency-Key"
+		}) {
+			problems = append(problems, where+": no Idempotency-Key header parameter")
+		}
+		successes := 0
+		for status, ref := range op.Responses.Map() {
+			if !strings.HasPrefix(status, "2") {
+				continue
+			}
+			successes++
+			if ref.Value.Headers["Idempotent-Replayed"] == nil {
+				problems = append(problems, fmt.Sprintf("%s %s: no Idempotent-Replayed header", where, status))
+			}
+		}
+		if successes == 0 {
+			problems = append(problems, where+": no 2xx response")
+		}
+		for _, status := range []int{http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity} {
+			if op.Responses.Status(status) == nil {
+				problems = append(problems, fmt.Sprintf("%s: no %d response", where, status))
+			}
+		}
+	}
+	return problems
+}
+
+// checkErrorExampleStatus wants every error example's code to belong to the
+// status it is documented under, per the DECISIONS.md table.
+func checkErrorExampleStatus(doc *openapi3.T, statusByCode map[string]int) []string {
+	var problems []string
+	forEachOperation(doc, func(where string, op *openapi3.Operation) {
+		for status, ref := range op.Responses.Map() {
+			for _, media := range ref.Value.Content {
+				values := []any{media.Example}
+				for _, ex := range media.Examples {
+					values = append(values, ex.Value.Value)
+				}
+				for _, v := range values {
+					code, ok := errorCode(v)
+					if !ok {
+						continue
+					}
+					if want, known := statusByCode[code]; !known || strconv.Itoa(want) != status {
+						problems = append(problems, fmt.Sprintf("%s %s: example code %s belongs to %d", where, status, code, want))
+					}
+				}
+			}
+		}
+	})
+	return problems
+}
+
+func errorCode(v any) (string, bool) {
+	body, ok := v.(map[string]any)
+	if !ok {
+		return "", false
+	}
+	e, ok := body["error"].(map[string]any)
+	if !ok {
+		return "", false
+	}
+	code, ok := e["code"].(string)
+	return code, ok
+}
+
+// decisionCodes reads the code/status table of docs/DECISIONS.md, the
+// contract's single source for error codes.
+func decisionCodes(t *testing.T) map[string]int {
+	t.Helper()
+	data, err := os.ReadFile("docs/DECISIONS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^ *\\| `([A-Z_]+)` \\| ([0-9]{3}) \\|")
+	codes := map[string]int{}
+	for _, m := range row.FindAllStringSubmatch(string(data), -1) {
+		status, _ := strconv.Atoi(m[2])
+		codes[m[1]] = status
+	}
+	if len(codes) == 0 {
+		t.Fatal("no error code table found in docs/DECISIONS.md")
+	}
+	return codes
+}
+
+// inferredWithoutDescription walks a YAML document and returns the paths of
+// x-jtb-inferred nodes that lack a description, and how many it saw.
+func inferredWithoutDescription(t *testing.T, data []byte) (problems []string, count int) {
+	t.Helper()
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.DocumentNode, yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s/%d", path, i))
+			}
+		case yaml.MappingNode:
+			inferred, described := false, false
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				key, value := n.Content[i].Value, n.Content[i+1]
+				switch key {
+				case "x-jtb-inferred":
+					inferred = value.Value == "true"
+				case "description":
+					described = strings.TrimSpace(value.Value) != ""
+				}
+				walk(value, path+"/"+key)
+			}
+			if inferred {
+				count++
+				if !described {
+					problems = append(problems, path+": x-jtb-inferred without a description saying why")
+				}
+			}
+		}
+	}
+	walk(&root, "")
+	return problems, count
+}
+
+func forEachOperation(doc *openapi3.T, fn func(where string, op *openapi3.Operation)) {
+	paths := doc.Paths.Map()
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
+		ops := paths[path].Operations()
+		methods := slices.Collect(maps.Keys(ops))
+		sort.Strings(methods)
+		for _, method := range methods {
+			fn(method+" "+path, ops[method])
+		}
+	}
+}
+
+// mustLoadUnvalidated parses a document without validating it, so the checks
+// can be shown broken documents that kin-openapi itself might refuse.
+func mustLoadUnvalidated(t *testing.T, data string) *openapi3.T {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData([]byte(data))
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	return doc
+}
+
+// baseDoc is a small document that passes every check; the broken-document
+// table edits one line of it at a time.
+const baseDoc = `openapi: 3.0.3
+info: {title: things, version: '1'}
+paths:
+  /things:
+    get:
+      operationId: listThings
+      summary: List things
+      description: Lists things.
+      tags: [Things]
+      responses:
+        '200':
+          description: Things.
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [ok, data]
+                properties:
+                  ok: {type: boolean}
+                  data: {type: array}
+              example: {ok: true, data: []}
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+  /things/{id}:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string}}
+    post:
+      operationId: createThing
+      summary: Create a thing
+      description: Creates a thing.
+      tags: [Things]
+      parameters:
+        - $ref: '#/components/parameters/IdempotencyKey'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                name: {type: string}
+            examples:
+              request:
+                value: {name: a}
+      responses:
+        '201':
+          description: Created.
+          headers:
+            Idempotent-Replayed:
+              $ref: '#/components/headers/IdempotentReplayed'
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [ok, data]
+                properties:
+                  ok: {type: boolean}
+                  data:
+                    type: object
+                    required: [name]
+              examples:
+                created:
+                  value: {ok: true, data: {name: a}}
+        '401':
+          $ref: '#/components/responses/Unauthorized'
+        '413':
+          $ref: '#/components/responses/TooLarge'
+        '422':
+          $ref: '#/components/responses/Reused'
+components:
+  parameters:
+    IdempotencyKey:
+      {name: Idempotency-Key, in: header, schema: {type: string}}
+  headers:
+    IdempotentReplayed:
+      schema: {type: string}
+  responses:
+    Unauthorized:
+      description: Unauthorized.
+      content:
+        application/json:
+          schema: {type: object}
+          example: {ok: false, error: {code: UNAUTHORIZED, message: no}}
+    TooLarge:
+      description: Too large.
+      content:
+        application/json:
+          schema: {type: object}
+          example: {ok: false, error: {code: PAYLOAD_TOO_LARGE, message: no}}
+    Reused:
+      description: Key reused.
+      content:
+        application/json:
+          schema: {type: object}
+          example: {ok: false, error: {code: IDEMPOTENCY_KEY_REUSED, message: no}}
+`
