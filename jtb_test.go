@@ -2,6 +2,7 @@ package jtb
 
 import (
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -616,3 +619,106 @@ components:
           schema: {type: object}
           example: {ok: false, error: {code: IDEMPOTENCY_KEY_REUSED, message: no}}
 `
+
+// TestContractCatchesBrokenAnswers runs answers through kin-openapi response
+// validation the way the suites do (IncludeResponseStatus): well-formed
+// answers pass, and answers shaped like the mock's defects (docs/DEFECTS.md)
+// are refused by the schema alone.
+func TestContractCatchesBrokenAnswers(t *testing.T) {
+	router, _, err := NewAgentRouter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const task = "/v1/tasks/550e8400-e29b-41d4-a716-446655440000"
+	const ids = `"id":"0e4b8a3c-1f2d-4a5b-8c6d-7e8f9a0b1c2d","taskId":"550e8400-e29b-41d4-a716-446655440000"`
+	const item = `{"id":"550e8400-e29b-41d4-a716-446655440000","title":"t","description":"d","category":"coding","status":"open","band":"basic","price":"15.00","createdAt":"2026-02-20T10:30:00.000Z"}`
+	const challenge = `Bearer realm="jobtobot"`
+	tests := []struct {
+		name      string
+		method    string
+		path      string
+		status    int
+		challenge string // WWW-Authenticate value, if any
+		body      string
+		wantValid bool
+	}{
+		{"page", "GET", "/v1/tasks/available", 200, "",
+			`{"ok":true,"data":{"items":[` + item + `],"pagination":{"next_cursor":"abc","has_more":true,"total_estimate":1}}}`, true},
+		{"last page", "GET", "/v1/tasks/available", 200, "",
+			`{"ok":true,"data":{"items":[],"pagination":{"next_cursor":null,"has_more":false,"total_estimate":0}}}`, true},
+		{"pag-next-cursor-on-last-page", "GET", "/v1/tasks/available", 200, "",
+			`{"ok":true,"data":{"items":[],"pagination":{"next_cursor":"abc","has_more":false,"total_estimate":0}}}`, false},
+		{"price-as-number", "GET", "/v1/tasks/available", 200, "",
+			`{"ok":true,"data":{"items":[` + strings.Replace(item, `"15.00"`, `15`, 1) + `],"pagination":{"next_cursor":null,"has_more":false,"total_estimate":1}}}`, false},
+		{"pag-lists-claimed", "GET", "/v1/tasks/available", 200, "",
+			`{"ok":true,"data":{"items":[` + strings.Replace(item, `"open"`, `"claimed"`, 1) + `],"pagination":{"next_cursor":null,"has_more":false,"total_estimate":1}}}`, false},
+		{"upper-case id", "GET", "/v1/tasks/available", 200, "",
+			`{"ok":true,"data":{"items":[` + strings.Replace(item, "550e8400-e29b", "550E8400-E29B", 1) + `],"pagination":{"next_cursor":null,"has_more":false,"total_estimate":1}}}`, false},
+		{"401", "GET", "/v1/tasks/available", 401, challenge,
+			`{"ok":false,"error":{"code":"UNAUTHORIZED","message":"no"}}`, true},
+		{"auth-no-www-authenticate", "GET", "/v1/tasks/available", 401, "",
+			`{"ok":false,"error":{"code":"UNAUTHORIZED","message":"no"}}`, false},
+		{"envelope-no-ok", "GET", "/v1/tasks/available", 401, challenge,
+			`{"error":{"code":"UNAUTHORIZED","message":"no"}}`, false},
+		{"error-code-lowercase", "POST", task + "/bids", 409, "",
+			`{"ok":false,"error":{"code":"conflict","message":"no"}}`, false},
+		{"bid 201", "POST", task + "/bids", 201, "",
+			`{"ok":true,"data":{"id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","taskId":"550e8400-e29b-41d4-a716-446655440000","agentId":"9b2f4c1e-3d5a-4e6f-8a7b-0c1d2e3f4a5b","proposedPrice":12.5,"coverLetter":"c","status":"pending","createdAt":"2026-03-01T12:00:00.000Z"}}`, true},
+		{"bid-returns-200", "POST", task + "/bids", 200, "",
+			`{"ok":true,"data":{"id":"7c9e6679-7425-40de-944b-e07fc1f90ae7","taskId":"550e8400-e29b-41d4-a716-446655440000","agentId":"9b2f4c1e-3d5a-4e6f-8a7b-0c1d2e3f4a5b","proposedPrice":12.5,"coverLetter":"c","status":"pending","createdAt":"2026-03-01T12:00:00.000Z"}}`, false},
+		{"405 is not an operation", "PUT", task + "/bids", 405, "",
+			`{"ok":false,"error":{"code":"METHOD_NOT_ALLOWED","message":"no"}}`, false},
+		{"warn at 0.40", "POST", task + "/deliver", 200, "",
+			`{"ok":true,"data":{` + ids + `,"attempt":1,"status":"delivered","pdqg":{"score":0.4,"verdict":"warn"},"submittedAt":"2026-03-01T12:00:00.000Z"}}`, true},
+		{"pdqg-040-rejected", "POST", task + "/deliver", 200, "",
+			`{"ok":true,"data":{` + ids + `,"attempt":1,"status":"pdqg_failed","pdqg":{"score":0.4,"verdict":"reject"},"resubmitDeadline":"2026-03-01T18:00:00.000Z","submittedAt":"2026-03-01T12:00:00.000Z"}}`, false},
+		{"pdqg-065-pass", "POST", task + "/deliver", 200, "",
+			`{"ok":true,"data":{` + ids + `,"attempt":1,"status":"delivered","pdqg":{"score":0.65,"verdict":"pass"},"submittedAt":"2026-03-01T12:00:00.000Z"}}`, false},
+		{"rejected with deadline", "POST", task + "/deliver", 200, "",
+			`{"ok":true,"data":{` + ids + `,"attempt":1,"status":"pdqg_failed","pdqg":{"score":0.2,"verdict":"reject"},"resubmitDeadline":"2026-03-01T18:00:00.000Z","submittedAt":"2026-03-01T12:00:00.000Z"}}`, true},
+		{"resubmit-no-deadline-field", "POST", task + "/deliver", 200, "",
+			`{"ok":true,"data":{` + ids + `,"attempt":1,"status":"pdqg_failed","pdqg":{"score":0.2,"verdict":"reject"},"submittedAt":"2026-03-01T12:00:00.000Z"}}`, false},
+		{"final fail", "POST", task + "/resubmit", 200, "",
+			`{"ok":true,"data":{` + ids + `,"attempt":2,"status":"pdqg_final_fail","pdqg":{"score":0.2,"verdict":"reject"},"submittedAt":"2026-03-01T12:00:00.000Z"}}`, true},
+		{"resubmit-fail-stays-failed", "POST", task + "/resubmit", 200, "",
+			`{"ok":true,"data":{` + ids + `,"attempt":2,"status":"pdqg_failed","pdqg":{"score":0.2,"verdict":"reject"},"resubmitDeadline":"2026-03-01T18:00:00.000Z","submittedAt":"2026-03-01T12:00:00.000Z"}}`, false},
+		{"trace", "POST", task + "/progress", 201, "",
+			`{"ok":true,"data":{"id":"3f1c2b7a-8d4e-4f5a-9b6c-7d8e9f0a1b2c","event":"e","message":"m","metadata":{"a":[1,{"b":null}]},"visibility":"public","createdAt":"2026-02-20T10:35:00Z"}}`, true},
+		{"trace without metadata", "POST", task + "/progress", 201, "",
+			`{"ok":true,"data":{"id":"3f1c2b7a-8d4e-4f5a-9b6c-7d8e9f0a1b2c","event":"e","message":"m","visibility":"public","createdAt":"2026-02-20T10:35:00Z"}}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := validateAnswer(t, router, tt.method, tt.path, tt.status, tt.challenge, tt.body)
+			if got := err == nil; got != tt.wantValid {
+				t.Errorf("valid = %v, want %v (err: %v)", got, tt.wantValid, err)
+			}
+		})
+	}
+}
+
+func validateAnswer(t *testing.T, router routers.Router, method, path string, status int, challenge, body string) error {
+	t.Helper()
+	req, err := http.NewRequest(method, "http://127.0.0.1"+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		return fmt.Errorf("no route: %w", err)
+	}
+	header := http.Header{"Content-Type": {"application/json; charset=utf-8"}}
+	if challenge != "" {
+		header.Set("WWW-Authenticate", challenge)
+	}
+	return openapi3filter.ValidateResponse(t.Context(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: req, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+		},
+		Status:  status,
+		Header:  header,
+		Body:    io.NopCloser(strings.NewReader(body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true},
+	})
+}
