@@ -722,3 +722,76 @@ func validateAnswer(t *testing.T, router routers.Router, method, path string, st
 		Options: &openapi3filter.Options{IncludeResponseStatus: true},
 	})
 }
+
+// TestContractRefusesBadRequests checks the request side the mock relies
+// on: what DECISIONS.md calls a 400 is refused by the document itself.
+func TestContractRefusesBadRequests(t *testing.T) {
+	router, _, err := NewAgentRouter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const task = "/v1/tasks/550e8400-e29b-41d4-a716-446655440000"
+	tests := []struct {
+		name        string
+		method, url string
+		key         string // Idempotency-Key, if any
+		contentType string
+		body        string
+		wantValid   bool
+	}{
+		{"default listing", "GET", "/v1/tasks/available", "", "", "", true},
+		{"limit 100", "GET", "/v1/tasks/available?limit=100&category=coding", "", "", "", true},
+		{"limit 0", "GET", "/v1/tasks/available?limit=0", "", "", "", false},
+		{"limit 101", "GET", "/v1/tasks/available?limit=101", "", "", "", false},
+		{"limit abc", "GET", "/v1/tasks/available?limit=abc", "", "", "", false},
+		{"limit 1.5", "GET", "/v1/tasks/available?limit=1.5", "", "", "", false},
+		{"bid", "POST", task + "/bids", "k-1", "application/json", `{"proposedPrice":12.5,"coverLetter":"c","extra":1}`, true},
+		{"malformed task id routes", "POST", "/v1/tasks/nope/bids", "", "application/json", `{"proposedPrice":12.5,"coverLetter":"c"}`, true},
+		{"bid price 0", "POST", task + "/bids", "", "application/json", `{"proposedPrice":0,"coverLetter":"c"}`, false},
+		{"bid price as string", "POST", task + "/bids", "", "application/json", `{"proposedPrice":"12.50","coverLetter":"c"}`, false},
+		{"bid price too high", "POST", task + "/bids", "", "application/json", `{"proposedPrice":100000.01,"coverLetter":"c"}`, false},
+		{"blank cover letter", "POST", task + "/bids", "", "application/json", `{"proposedPrice":1,"coverLetter":" \n\t"}`, false},
+		{"cover letter 5001", "POST", task + "/bids", "", "application/json", `{"proposedPrice":1,"coverLetter":"` + strings.Repeat("é", 5001) + `"}`, false},
+		{"cover letter 5000", "POST", task + "/bids", "", "application/json", `{"proposedPrice":1,"coverLetter":"` + strings.Repeat("é", 5000) + `"}`, true},
+		{"invalid JSON", "POST", task + "/bids", "", "application/json", `{"proposedPrice":`, false},
+		{"wrong content type", "POST", task + "/deliver", "", "text/plain", `content`, false},
+		{"deliver", "POST", task + "/deliver", "", "application/json", `{"content":"## Summary"}`, true},
+		{"empty content", "POST", task + "/deliver", "", "application/json", `{"content":""}`, false},
+		{"blank content", "POST", task + "/resubmit", "", "application/json", `{"content":"   "}`, false},
+		{"progress", "POST", task + "/progress", "", "application/json", `{"event":"e","message":"m","metadata":{"a":[1,null,{"b":"c"}]}}`, true},
+		{"progress event 101", "POST", task + "/progress", "", "application/json", `{"event":"` + strings.Repeat("e", 101) + `","message":"m"}`, false},
+		{"progress metadata not an object", "POST", task + "/progress", "", "application/json", `{"event":"e","message":"m","metadata":[1]}`, false},
+		{"key 255", "POST", task + "/deliver", strings.Repeat("k", 255), "application/json", `{"content":"c"}`, true},
+		{"key 256", "POST", task + "/deliver", strings.Repeat("k", 256), "application/json", `{"content":"c"}`, false},
+		{"key not ASCII", "POST", task + "/deliver", "clé", "application/json", `{"content":"c"}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body io.Reader
+			if tt.body != "" {
+				body = strings.NewReader(tt.body)
+			}
+			req, err := http.NewRequest(tt.method, "http://127.0.0.1"+tt.url, body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			if tt.key != "" {
+				req.Header.Set("Idempotency-Key", tt.key)
+			}
+			route, params, err := router.FindRoute(req)
+			if err != nil {
+				t.Fatalf("no route: %v", err)
+			}
+			err = openapi3filter.ValidateRequest(t.Context(), &openapi3filter.RequestValidationInput{
+				Request: req, PathParams: params, Route: route,
+				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+			})
+			if got := err == nil; got != tt.wantValid {
+				t.Errorf("valid = %v, want %v (err: %v)", got, tt.wantValid, err)
+			}
+		})
+	}
+}
