@@ -81,6 +81,8 @@ func (c *client) do(method, path, key string, body any, header ...string) *respo
 		raw = []byte(b)
 	case []byte:
 		raw = b
+	case rawBody:
+		raw = []byte(b)
 	default:
 		var err error
 		if raw, err = json.Marshal(b); err != nil {
@@ -91,7 +93,7 @@ func (c *client) do(method, path, key string, body any, header ...string) *respo
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if body != nil {
+	if _, isRaw := body.(rawBody); body != nil && !isRaw {
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if key != "" {
@@ -118,6 +120,15 @@ func (c *client) do(method, path, key string, body any, header ...string) *respo
 	return out
 }
 
+// doRaw sends a body with headers as given (for a wrong Content-Type).
+func (c *client) doRaw(method, path, key, body string, header ...string) *response {
+	c.t.Helper()
+	return c.do(method, path, key, rawBody(body), header...)
+}
+
+// rawBody is sent without a Content-Type of its own.
+type rawBody string
+
 // validate checks the response against the document that routes it; a path
 // no document knows (404, 405) must still be the error envelope.
 func (c *client) validate(req *http.Request, raw []byte, out *response) {
@@ -127,6 +138,9 @@ func (c *client) validate(req *http.Request, raw []byte, out *response) {
 		router = c.control
 	}
 	route, params, err := router.FindRoute(req)
+	if err == nil && router == c.control && c.ts.Mock.opts.DisableControl {
+		err = &routers.RouteError{Reason: "control API disabled: an unknown path"}
+	}
 	if err != nil {
 		var rerr *routers.RouteError
 		if !errors.As(err, &rerr) {
