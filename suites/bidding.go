@@ -1,0 +1,100 @@
+package suites
+
+import (
+	"net/http"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+func (s *specs) biddingSpecs() {
+	Describe("Bidding", func() {
+		s.with("bids of one agent", needs(NeedControl, NeedWrites), func() {
+			a := func() *Client { return s.env.A }
+			s.it("JTB-BID-001", "places a bid on an open task", func() {
+				id := s.newTask(category())
+				bid := s.placeBid(a(), id)
+				Expect(bid.ID).NotTo(BeEmpty())
+				Expect(bid.TaskID).To(Equal(id))
+				Expect(bid.ProposedPrice).To(Equal(12.5))
+				Expect(s.controlTask(id).Bids).To(ContainElement(HaveField("ID", bid.ID)))
+			})
+			s.it("JTB-BID-002", "answers 201 with the bid, status pending", func() {
+				id := s.newTask(category())
+				x := post(a(), taskPath(id, "bids"), bidBody())
+				Expect(x).To(BeSuccess(http.StatusCreated))
+				Expect(Data[Bid](x).Status).To(Equal("pending"))
+			})
+			s.it("JTB-BID-003", "a second bid by the same agent is 409", func() {
+				id := s.newTask(category())
+				s.placeBid(a(), id)
+				Expect(post(a(), taskPath(id, "bids"), bidBody())).To(HaveErrorCode(http.StatusConflict, "CONFLICT"))
+				Expect(s.controlTask(id).Bids).To(HaveLen(1))
+			})
+			s.it("JTB-BID-003", "a bid on a claimed task is 409, even from its assignee", func() {
+				id := s.claimedBy(a())
+				Expect(post(a(), taskPath(id, "bids"), bidBody())).To(HaveErrorCode(http.StatusConflict, "CONFLICT"))
+			})
+			DescribeTable("a bad bid is 400 and places nothing",
+				func(body string) {
+					id := s.newTask(category())
+					x := a().Do(Request{Method: http.MethodPost, Path: taskPath(id, "bids"), Body: []byte(body)})
+					Expect(x).To(HaveErrorCode(http.StatusBadRequest, "BAD_REQUEST"))
+					Expect(s.controlTask(id).Bids).To(BeEmpty())
+				},
+				s.entry("JTB-BID-004", "invalid JSON", `{"proposedPrice": 12.5, "coverLetter": "x"`),
+				s.entry("JTB-BID-004", "a JSON array", `[]`),
+				s.entry("JTB-BID-004", "no proposedPrice", `{"coverLetter": "I can do it."}`),
+				s.entry("JTB-BID-004", "no coverLetter", `{"proposedPrice": 12.5}`),
+				s.entry("JTB-BID-004", "proposedPrice 0", `{"proposedPrice": 0, "coverLetter": "I can do it."}`),
+				s.entry("JTB-BID-004", "a negative proposedPrice", `{"proposedPrice": -12.5, "coverLetter": "I can do it."}`),
+				s.entry("JTB-BID-004", "proposedPrice over 100000", `{"proposedPrice": 100000.01, "coverLetter": "I can do it."}`),
+				s.entry("JTB-BID-004", "proposedPrice with 3 decimals", `{"proposedPrice": 12.505, "coverLetter": "I can do it."}`),
+				s.entry("JTB-BID-004", "proposedPrice as a string", `{"proposedPrice": "12.50", "coverLetter": "I can do it."}`),
+				s.entry("JTB-BID-004", "an empty coverLetter", `{"proposedPrice": 12.5, "coverLetter": ""}`),
+				s.entry("JTB-BID-004", "a blank coverLetter", `{"proposedPrice": 12.5, "coverLetter": "   "}`),
+				s.entry("JTB-BID-004", "a coverLetter over 5000 characters", `{"proposedPrice": 12.5, "coverLetter": "`+strings.Repeat("x", 5001)+`"}`),
+			)
+			s.it("JTB-BID-004", "accepts the bounds 0.01 and 100000", func() {
+				for _, p := range []float64{0.01, 100000} {
+					id := s.newTask(category())
+					x := post(a(), taskPath(id, "bids"), map[string]any{"proposedPrice": p, "coverLetter": "I can do it."})
+					Expect(x.Status/100).To(Equal(2), "proposedPrice %v\n%s", p, x)
+				}
+			})
+			s.it("JTB-BID-005", "accepting a bid claims the task for the bidder", func() {
+				id := s.newTask(category())
+				bid := s.placeBid(a(), id)
+				task := s.accept(id, bid.ID)
+				Expect(task.Status).To(Equal("claimed"))
+				Expect(task.AssignedAgentID).To(HaveValue(Equal(bid.AgentID)))
+				// The assignee can now work on it.
+				Expect(post(a(), taskPath(id, "progress"), map[string]string{"event": "started", "message": "on it"})).To(HaveStatus(http.StatusCreated))
+			})
+			s.it("JTB-BID-006", "a rejected bid leaves the task open", func() {
+				id := s.newTask(category())
+				bid := s.placeBid(a(), id)
+				x := post(s.env.Control, "/_control/tasks/"+id+"/bids/"+bid.ID+"/reject", map[string]any{})
+				Expect(x).To(HaveStatus(http.StatusOK))
+				task := s.controlTask(id)
+				Expect(task.Status).To(Equal("open"))
+				Expect(task.Bids).To(ContainElement(And(HaveField("ID", bid.ID), HaveField("Status", "rejected"))))
+			})
+		})
+		s.with("bids of two agents", needs(NeedControl, NeedWrites, NeedSecondAgent), func() {
+			s.it("JTB-BID-003", "a bid by another agent on a claimed task is 409", func() {
+				id := s.claimedBy(s.env.A)
+				Expect(post(s.env.B, taskPath(id, "bids"), bidBody())).To(HaveErrorCode(http.StatusConflict, "CONFLICT"))
+			})
+			s.it("JTB-BID-007", "accepting one bid rejects the other pending bids", func() {
+				id := s.newTask(category())
+				won := s.placeBid(s.env.A, id)
+				lost := s.placeBid(s.env.B, id)
+				task := s.accept(id, won.ID)
+				Expect(task.Bids).To(ContainElement(And(HaveField("ID", lost.ID), HaveField("Status", "rejected"))))
+				Expect(task.Bids).To(ContainElement(And(HaveField("ID", won.ID), HaveField("Status", "accepted"))))
+			})
+		})
+	})
+}

@@ -1,0 +1,235 @@
+package suites
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	. "github.com/onsi/ginkgo/v2"
+)
+
+// keyPattern matches anything that looks like an Agent API key.
+var keyPattern = regexp.MustCompile(`jtb_live_[A-Za-z0-9_\-]+`)
+
+// Redactor hides secrets (API keys, the control token) in anything printed.
+type Redactor struct {
+	secrets []string
+}
+
+// NewRedactor hides these secrets, and every jtb_live_ key whatever it is.
+func NewRedactor(secrets ...string) Redactor {
+	var r Redactor
+	for _, s := range secrets {
+		if s != "" {
+			r.secrets = append(r.secrets, s)
+		}
+	}
+	return r
+}
+
+// String returns s with every secret replaced.
+func (r Redactor) String(s string) string {
+	for _, secret := range r.secrets {
+		s = strings.ReplaceAll(s, secret, "[REDACTED]")
+	}
+	return keyPattern.ReplaceAllString(s, "jtb_live_[REDACTED]")
+}
+
+// Bytes is String for byte slices (reports).
+func (r Redactor) Bytes(b []byte) []byte { return []byte(r.String(string(b))) }
+
+// Client is the one thin HTTP client of the suite: it sends a request as one
+// caller, validates every answer against an OpenAPI document and keeps the
+// exchange for failure messages.
+type Client struct {
+	http   *http.Client
+	base   string         // scheme://host[/prefix], no trailing slash
+	router routers.Router // the contract answers are validated against
+	doc    string         // the contract's file name, for messages
+	as     string         // who is calling, for messages
+	auth   string         // the Authorization header value, "" for none
+	redact Redactor
+}
+
+// Request is one call; Path is relative to the client's base URL.
+type Request struct {
+	Method string
+	Path   string
+	Header http.Header
+	Body   []byte
+	// Auth, when set, replaces the caller's Authorization value; NoAuth sends none.
+	Auth   string
+	NoAuth bool
+}
+
+// Exchange is a request and its answer, as the spec saw them.
+type Exchange struct {
+	Method, Path, As string
+	RequestBody      []byte
+	Status           int
+	Header           http.Header
+	Body             []byte
+
+	redact Redactor
+}
+
+// bodyExcerpt is how much of a body a failure message shows.
+const bodyExcerpt = 800
+
+// String renders the exchange for a failure message, secrets redacted.
+func (x *Exchange) String() string {
+	if x == nil {
+		return "(no exchange)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "  %s %s (as %s)\n", x.Method, x.Path, x.As)
+	if len(x.RequestBody) > 0 {
+		fmt.Fprintf(&b, "  request body: %s\n", excerpt(x.RequestBody))
+	}
+	fmt.Fprintf(&b, "  -> %d %s\n", x.Status, x.Header.Get("Content-Type"))
+	fmt.Fprintf(&b, "  body: %s", excerpt(x.Body))
+	return x.redact.String(b.String())
+}
+
+func excerpt(body []byte) string {
+	s := string(body)
+	if len(s) > bodyExcerpt {
+		s = s[:bodyExcerpt] + fmt.Sprintf("... (%d bytes)", len(body))
+	}
+	return s
+}
+
+// Envelope is the decoded body of an answer.
+type Envelope struct {
+	OK    *bool           `json:"ok"`
+	Data  json.RawMessage `json:"data"`
+	Error *struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// Envelope decodes the body; it fails the spec when the body is not JSON.
+func (x *Exchange) Envelope() Envelope {
+	GinkgoHelper()
+	var env Envelope
+	if err := json.Unmarshal(x.Body, &env); err != nil {
+		Fail(fmt.Sprintf("the answer is not a JSON envelope: %v\n%s", err, x))
+	}
+	return env
+}
+
+// Data decodes data of a success answer into T; it fails the spec when the
+// answer is not a 2xx envelope with data of that shape.
+func Data[T any](x *Exchange) T {
+	GinkgoHelper()
+	var v T
+	if x.Status/100 != 2 {
+		Fail(fmt.Sprintf("expected a success answer, got %d\n%s", x.Status, x))
+	}
+	env := x.Envelope()
+	if err := json.Unmarshal(env.Data, &v); err != nil {
+		Fail(fmt.Sprintf("data does not decode into %T: %v\n%s", v, err, x))
+	}
+	return v
+}
+
+// Do sends the request. A transport error, or an answer that breaks the
+// contract document, fails the spec that sent it (schema conformance is
+// automatic). Call it from the spec's goroutine, or under GinkgoRecover.
+func (c *Client) Do(r Request) *Exchange {
+	GinkgoHelper()
+	x, err := c.do(context.Background(), r)
+	if err != nil {
+		Fail(c.redact.String(err.Error()))
+	}
+	if err := c.validate(r, x); err != nil {
+		Fail(fmt.Sprintf("the answer breaks %s: %s\n%s", c.doc, c.redact.String(err.Error()), x))
+	}
+	return x
+}
+
+// do is Do without Ginkgo: the preflight uses it.
+func (c *Client) do(ctx context.Context, r Request) (*Exchange, error) {
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, r.Method, c.base+r.Path, body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
+	}
+	for k, vs := range r.Header {
+		req.Header[k] = vs
+	}
+	if r.Body != nil && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	switch {
+	case r.NoAuth:
+	case r.Auth != "":
+		req.Header.Set("Authorization", r.Auth)
+	case c.auth != "":
+		req.Header.Set("Authorization", c.auth)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s (as %s): %w", r.Method, r.Path, c.as, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s (as %s): reading the answer: %w", r.Method, r.Path, c.as, err)
+	}
+	return &Exchange{
+		Method: r.Method, Path: r.Path, As: c.as, RequestBody: r.Body,
+		Status: resp.StatusCode, Header: resp.Header, Body: data, redact: c.redact,
+	}, nil
+}
+
+// validate checks the answer against the contract. Paths and methods the
+// contract does not route (unknown paths, 405s) have no schema to check.
+func (c *Client) validate(r Request, x *Exchange) error {
+	if c.router == nil {
+		return nil
+	}
+	path, query, _ := strings.Cut(r.Path, "?")
+	req, err := http.NewRequest(r.Method, "http://target"+path, nil)
+	if err != nil {
+		return nil
+	}
+	req.URL.RawQuery = query
+	route, params, err := c.router.FindRoute(req)
+	if err != nil {
+		return nil
+	}
+	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: false}
+	opts.AuthenticationFunc = openapi3filter.NoopAuthenticationFunc
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: req, PathParams: params, Route: route, Options: opts,
+		},
+		Status:  x.Status,
+		Header:  x.Header,
+		Options: opts,
+	}
+	in.SetBodyBytes(x.Body)
+	return openapi3filter.ValidateResponse(context.Background(), in)
+}
+
+// JSON marshals v for a request body; it panics on values that cannot be
+// marshalled, which only a spec bug produces.
+func JSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
