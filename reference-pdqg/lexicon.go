@@ -28,6 +28,7 @@ func buildLexicon() *lexicon {
 	lx.add(loremWords, cLorem)
 	lx.add(vagueWords, cVague)
 	lx.add("insert placeholder your", cInsert)
+	lx.add(metaWords, cMeta)
 	for last := range lx.refusals.byLast {
 		lx.classes[last] |= cRefusalEnd
 	}
@@ -109,6 +110,15 @@ het een van en dat niet op te zijn
 и в не на что с по как это к но он она они из за от
 的 了 是 在 和 也 有 就 不 人 都 一 这 中 上 为 与
 の に は を が と で た し て も な い る か
+`
+
+// metaWords tell the worker what to do rather than what the task is about,
+// so a delivery is not expected to repeat them.
+const metaWords = `
+read attached attach produce write compile explain provide create make give include describe list
+propose implement concise short brief detailed natural please summarize summarise summary report
+document draft prepare deliver recent main following based using use need needs want task words
+about approximately around short long page pages covering cover
 `
 
 // loremWords: the pseudo-Latin of lorem ipsum generators (English words such

@@ -100,10 +100,10 @@ var qualityWeights = [...]struct {
 	name   string
 	weight float64
 }{
-	{"relevance", 0.30},
+	{"relevance", 0.25},
 	{"substance", 0.25},
 	{"structure", 0.15},
-	{"specificity", 0.15},
+	{"specificity", 0.20},
 	{"variety", 0.15},
 }
 
@@ -111,15 +111,20 @@ var qualityWeights = [...]struct {
 // gives the same Result, byte for byte, on every platform.
 func Score(t Task, content string) Result {
 	lx := loadLexicon()
+	cat := normCategory(t.Category)
 	terms := newTaskTerms(t)
 	sc := newScanner(lx, content, terms)
 	sc.scan()
 	st := sc.finish()
-	cat := normCategory(t.Category)
+	// A translation shares no words with its English task by design, so
+	// relevance and off_topic are not scored; echo still catches a delivery
+	// that hands the source text back untranslated.
+	translation := cat == "translation"
+	scoreRelevance := terms != nil && !translation
 
 	var crit []Criterion
 	quality := map[string]Criterion{}
-	quality["relevance"] = relevance(st, terms, sc.termHits)
+	quality["relevance"] = relevance(st, terms, sc.termHits, translation)
 	quality["substance"] = substance(st, cat)
 	// Structure, specificity and variety are easy to max out in two lines;
 	// below half the category's expected length they earn partial credit.
@@ -134,7 +139,7 @@ func Score(t Task, content string) Result {
 
 	total := 0.0
 	for _, q := range qualityWeights {
-		if q.name == "relevance" && terms == nil {
+		if q.name == "relevance" && !scoreRelevance {
 			continue
 		}
 		total += q.weight
@@ -144,7 +149,7 @@ func Score(t Task, content string) Result {
 		c := quality[q.name]
 		c.Kind = "quality"
 		c.Weight = Round4(q.weight / total)
-		if q.name == "relevance" && terms == nil {
+		if q.name == "relevance" && !scoreRelevance {
 			c.Weight = 0
 		}
 		c.Score = Round4(c.Score)
@@ -153,7 +158,7 @@ func Score(t Task, content string) Result {
 	}
 
 	factor := 1.0
-	for _, p := range penalties(st, terms, sc.termHits) {
+	for _, p := range penalties(st, terms, sc.termHits, translation) {
 		p.Kind = "penalty"
 		p.Score = Round4(p.Score)
 		factor = float64(factor * (1 - float64(p.Weight*(1-p.Score))))
@@ -186,7 +191,7 @@ func newTaskTerms(t Task) *taskTerms {
 			if !ok {
 				return
 			}
-			if lx.classes[tok.h]&cStop != 0 || tok.end-tok.start < 3 || tok.flags&fDigit != 0 {
+			if lx.classes[tok.h]&(cStop|cMeta) != 0 || tok.end-tok.start < 3 || tok.flags&fDigit != 0 {
 				continue
 			}
 			if i, ok := tt.index[tok.p]; ok {
@@ -240,8 +245,12 @@ func (tt *taskTerms) coverage(hits []int32) float64 {
 	return ratio(got, all)
 }
 
-func relevance(st stats, tt *taskTerms, hits []int32) Criterion {
+func relevance(st stats, tt *taskTerms, hits []int32, translation bool) Criterion {
 	c := Criterion{Name: "relevance"}
+	if translation && tt != nil {
+		c.Feedback = "not scored for translation tasks: the delivery is meant to use other words than the task"
+		return c
+	}
 	if tt == nil {
 		c.Score = 0
 		c.Feedback = "not scored: no task was given (pass --task TASK.json to score relevance)"
@@ -423,7 +432,7 @@ func variety(st stats) Criterion {
 }
 
 // penalties returns the penalty criteria in a fixed order.
-func penalties(st stats, tt *taskTerms, hits []int32) []Criterion {
+func penalties(st stats, tt *taskTerms, hits []int32, translation bool) []Criterion {
 	var out []Criterion
 
 	// Placeholder: lorem ipsum blocks and TODO-style markers.
@@ -550,6 +559,10 @@ func penalties(st stats, tt *taskTerms, hits []int32) []Criterion {
 	// Off topic: little of the task shows up outside echoed text.
 	cov := tt.coverage(hits)
 	p = Criterion{Name: "off_topic", Weight: 0.5, Score: ramp(cov, 0.05, 0.25)}
+	if translation {
+		p = Criterion{Name: "off_topic", Weight: 0, Score: 1, Feedback: "not scored for translation tasks"}
+		return append(out, p)
+	}
 	if p.Score < 1 {
 		p.Feedback = fmt.Sprintf("the delivery barely touches the task (%d%% of its key terms): it looks like an answer to another task", pct(cov))
 	} else {

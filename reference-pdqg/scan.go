@@ -11,6 +11,7 @@ const (
 	cRefusalEnd // last word of a refusal phrase
 	cFillerEnd  // last word of a filler phrase
 	cInsert     // "insert", "placeholder", "your": a placeholder when bracketed
+	cMeta       // instruction words of a task ("write", "attached"): not task terms
 )
 
 const (
@@ -109,10 +110,18 @@ type scanner struct {
 }
 
 func newScanner(lx *lexicon, content string, terms *taskTerms) *scanner {
+	// Presize for the vocabulary a text of this length usually has: growing
+	// the map and the per-word slices dominated short inputs.
+	vocab := min(len(content)/12, 1<<15) + 64
 	sc := &scanner{
 		lx:         lx,
 		content:    content,
-		ids:        make(map[uint64]int32, 256),
+		ids:        make(map[uint64]int32, vocab),
+		class:      make([]uint8, 0, vocab),
+		term:       make([]int32, 0, vocab),
+		count:      make([]int32, 0, vocab),
+		lastChk:    make([]int32, 0, vocab),
+		hash:       make([]uint64, 0, vocab),
 		terms:      terms,
 		seenBlocks: map[uint64]int32{},
 		seenSents:  map[uint64]struct{}{},
@@ -143,7 +152,7 @@ func (sc *scanner) wordID(tok token) int32 {
 	}
 	sc.class = append(sc.class, c)
 	t := int32(-1)
-	if sc.terms != nil && c&cStop == 0 {
+	if sc.terms != nil && c&(cStop|cMeta) == 0 {
 		if ti, ok := sc.terms.index[tok.p]; ok {
 			t = ti
 		}
@@ -408,8 +417,8 @@ func (sc *scanner) feed(w wordRec) bool {
 	if w.flags&fDigit != 0 {
 		st.digitWords++
 		st.specific++
-	} else if w.flags&fIdent != 0 || (w.flags&fUpper != 0 && w.flags&fSentStart == 0) {
-		st.specific++
+	} else if w.flags&fIdent != 0 || (w.flags&fUpper != 0 && w.flags&fSentStart == 0 && c&cStop == 0) {
+		st.specific++ // a capital inside a sentence marks a name ("I" is a stop word)
 	}
 	if w.flags&fLatin != 0 && w.flags&fDigit == 0 {
 		st.latinWords++

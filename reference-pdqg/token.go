@@ -53,33 +53,40 @@ func isIdeograph(r rune) bool {
 	return r >= 0x2E80 && (unicode.Is(unicode.Han, r) || unicode.Is(unicode.Hiragana, r) || unicode.Is(unicode.Katakana, r))
 }
 
-func (t *tokenizer) decode(i int) (rune, int) {
-	if c := t.s[i]; c < utf8.RuneSelf {
-		return rune(c), 1
-	}
-	return utf8.DecodeRuneInString(t.s[i:])
-}
-
-// next returns the next word of the line; ok is false at the end.
+// next returns the next word of the line; ok is false at the end. The loops
+// keep the position in locals and take ASCII without decoding: this is the
+// scorer's hot path.
 func (t *tokenizer) next() (tok token, ok bool) {
 	s := t.s
+	i := t.i
 	prev := rune(' ')
-	for t.i < len(s) {
-		r, size := t.decode(t.i)
-		if isWordRune(r) {
-			break
+	for i < len(s) {
+		c := s[i]
+		var r rune
+		size := 1
+		if c < utf8.RuneSelf {
+			if asciiWord[c] {
+				break
+			}
+			r = rune(c)
+		} else {
+			r, size = utf8.DecodeRuneInString(s[i:])
+			if isWordRune(r) {
+				break
+			}
 		}
 		switch r {
 		case '.', '!', '?', '。', '！', '？':
 			t.sentStart = true
 		}
 		prev = r
-		t.i += size
+		i += size
 	}
-	if t.i >= len(s) {
+	if i >= len(s) {
+		t.i = i
 		return token{}, false
 	}
-	tok.start = t.i
+	tok.start = i
 	if t.sentStart {
 		tok.flags |= fSentStart
 		t.sentStart = false
@@ -89,105 +96,138 @@ func (t *tokenizer) next() (tok token, ok bool) {
 	}
 	h := uint64(fnvOffset)
 	n := 0
+	flags := tok.flags
 	latin := true
 	lastLower := false
 	allUpper := true
-	for t.i < len(s) {
-		r, size := t.decode(t.i)
-		if !isWordRune(r) {
-			// Keep "can't", "l'été" and "15.5" whole.
-			if (r == '\'' || r == '’') && n > 0 && t.i+size < len(s) {
-				if nr, _ := t.decode(t.i + size); unicode.IsLetter(nr) {
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c >= 'a' && c <= 'z':
+				allUpper = false
+				lastLower = true
+				if asciiVowel[c] {
+					flags |= fVowel
+				}
+			case c >= 'A' && c <= 'Z':
+				if n == 0 {
+					flags |= fUpper
+				} else if lastLower {
+					flags |= fIdent
+				}
+				lastLower = false
+				c += 'a' - 'A'
+			case c >= '0' && c <= '9':
+				flags |= fDigit
+				allUpper = false
+			case c == '_':
+				flags |= fIdent
+			default:
+				// Keep "can't" and "15.5" whole.
+				if c == '\'' && n > 0 && i+1 < len(s) && t.letterAt(i+1) {
 					h = (h ^ '\'') * fnvPrime
-					t.i += size
+					i++
 					continue
 				}
+				if (c == '.' || c == ',') && flags&fDigit != 0 && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' {
+					h = (h ^ uint64(c)) * fnvPrime
+					i++
+					continue
+				}
+				goto done
 			}
-			if (r == '.' || r == ',') && tok.flags&fDigit != 0 && t.i+size < len(s) {
-				if nr, _ := t.decode(t.i + size); nr >= '0' && nr <= '9' {
-					h = (h ^ uint64(r)) * fnvPrime
-					t.i += size
-					continue
-				}
+			h = (h ^ uint64(c)) * fnvPrime
+			i++
+			n++
+			if n == stemRunes {
+				tok.p = h
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isWordRune(r) {
+			if r == '’' && n > 0 && i+size < len(s) && t.letterAt(i+size) {
+				h = (h ^ '\'') * fnvPrime
+				i += size
+				continue
 			}
 			break
 		}
-		if n > 0 && isIdeograph(r) {
+		ideo := isIdeograph(r)
+		if n > 0 && ideo {
 			break // an ideograph ends the word before it
 		}
+		allUpper = false
 		lr := r
-		switch {
-		case r < utf8.RuneSelf:
-			switch {
-			case r >= 'A' && r <= 'Z':
-				lr = r + 32
-				if n == 0 {
-					tok.flags |= fUpper
-				} else if lastLower {
-					tok.flags |= fIdent
-				}
-				lastLower = false
-			case r >= 'a' && r <= 'z':
-				allUpper = false
-				lastLower = true
-				switch r {
-				case 'a', 'e', 'i', 'o', 'u', 'y':
-					tok.flags |= fVowel
-				}
-			case r >= '0' && r <= '9':
-				tok.flags |= fDigit
-				allUpper = false
-			case r == '_':
-				tok.flags |= fIdent
+		if unicode.IsUpper(r) {
+			lr = unicode.ToLower(r)
+			if n == 0 {
+				flags |= fUpper
 			}
-			h = (h ^ uint64(lr)) * fnvPrime
-		default:
-			allUpper = false
-			if unicode.IsUpper(r) {
-				lr = unicode.ToLower(r)
-				if n == 0 {
-					tok.flags |= fUpper
-				}
-			}
-			if unicode.IsDigit(r) {
-				tok.flags |= fDigit
-			}
-			if r > 0x24F && unicode.IsLetter(r) {
-				latin = false
-			}
-			if r >= 0xC0 && r <= 0x24F {
-				tok.flags |= fVowel // accented Latin letters are mostly vowels; never call them junk
-			}
-			var buf [utf8.UTFMax]byte
-			k := utf8.EncodeRune(buf[:], lr)
-			for _, b := range buf[:k] {
-				h = (h ^ uint64(b)) * fnvPrime
-			}
+		}
+		if unicode.IsDigit(r) {
+			flags |= fDigit
+		}
+		if r > 0x24F && unicode.IsLetter(r) {
+			latin = false
+		}
+		if r >= 0xC0 && r <= 0x24F {
+			flags |= fVowel // accented Latin letters are mostly vowels; never call them junk
+		}
+		var buf [utf8.UTFMax]byte
+		k := utf8.EncodeRune(buf[:], lr)
+		for _, b := range buf[:k] {
+			h = (h ^ uint64(b)) * fnvPrime
 		}
 		n++
 		if n == stemRunes {
 			tok.p = h
 		}
-		t.i += size
-		if isIdeograph(r) {
+		i += size
+		if ideo {
 			break // one ideograph, one word
 		}
 	}
-	tok.end = t.i
+done:
+	t.i = i
+	tok.end = i
 	tok.h = h
 	if n < stemRunes {
 		tok.p = h
 	}
 	if latin {
-		tok.flags |= fLatin
+		flags |= fLatin
 	}
 	if allUpper && n >= 3 && n <= 4 {
 		switch s[tok.start:tok.end] {
 		case "TODO", "TBD", "FIXME", "XXX", "TKTK":
-			tok.flags |= fMarker
+			flags |= fMarker
 		}
 	}
+	tok.flags = flags
 	return tok, true
+}
+
+func (t *tokenizer) letterAt(i int) bool {
+	if c := t.s[i]; c < utf8.RuneSelf {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
+	r, _ := utf8.DecodeRuneInString(t.s[i:])
+	return unicode.IsLetter(r)
+}
+
+// ASCII lookup tables: immutable, filled once at package initialisation.
+var (
+	asciiWord  = asciiSet("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+	asciiVowel = asciiSet("aeiouy")
+)
+
+func asciiSet(chars string) (set [utf8.RuneSelf]bool) {
+	for i := 0; i < len(chars); i++ {
+		set[chars[i]] = true
+	}
+	return set
 }
 
 // hashWord is the hash the tokeniser gives the first word of w.

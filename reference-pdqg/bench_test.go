@@ -1,0 +1,74 @@
+package pdqg
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+)
+
+// benchInput is realistic text of n bytes: golden deliveries concatenated,
+// numbered so paragraphs are not all copies of each other.
+func benchInput(b *testing.B, n int) string {
+	b.Helper()
+	var src []string
+	for _, name := range []string{"research-heatpumps-pass", "writing-remote-pass", "coding-dedup-pass", "data-sales-pass", "research-german-pass"} {
+		src = append(src, goldenContentB(b, name))
+	}
+	var sb strings.Builder
+	for i := 0; sb.Len() < n; i++ {
+		fmt.Fprintf(&sb, "## Part %d\n\n%s\n\n", i, src[i%len(src)])
+	}
+	s := sb.String()[:n]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+var benchSizes = []struct {
+	name string
+	n    int
+}{{"10KB", 10 << 10}, {"100KB", 100 << 10}, {"1MB", 1 << 20}}
+
+var benchTask = Task{Title: "Research heat pump adoption in Northern Europe", Description: "Compile recent data on residential heat pump adoption in Norway, Sweden and Finland, with sources, and explain the main policy drivers.", Category: "research"}
+
+func BenchmarkScore(b *testing.B) {
+	for _, size := range benchSizes {
+		in := benchInput(b, size.n)
+		b.Run(size.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				Score(benchTask, in)
+			}
+		})
+	}
+}
+
+// BenchmarkWordCountBaseline is the yardstick: one plain pass counting words
+// with the scorer's notion of a word character.
+func BenchmarkWordCountBaseline(b *testing.B) {
+	for _, size := range benchSizes {
+		in := benchInput(b, size.n)
+		b.Run(size.name, func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				wordCount(in)
+			}
+		})
+	}
+}
+
+func wordCount(s string) int {
+	n := 0
+	inWord := false
+	for _, r := range s {
+		w := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_'
+		if w && !inWord {
+			n++
+		}
+		inWord = w
+	}
+	return n
+}

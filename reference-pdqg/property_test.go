@@ -1,0 +1,130 @@
+package pdqg
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+const loremParagraph = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris."
+
+// propertyInputs are the golden deliveries plus deterministic random
+// recombinations of their paragraphs.
+func propertyInputs(t *testing.T) []struct {
+	task    Task
+	content string
+} {
+	t.Helper()
+	var out []struct {
+		task    Task
+		content string
+	}
+	var paras []string
+	var tasks []Task
+	for name, g := range loadGolden(t) {
+		var task Task
+		if g.Task != nil {
+			task = *g.Task
+		}
+		c := goldenContent(t, name)
+		out = append(out, struct {
+			task    Task
+			content string
+		}{task, c})
+		tasks = append(tasks, task)
+		if !strings.Contains(c, "```") {
+			paras = append(paras, strings.Split(c, "\n\n")...)
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		n := 1 + rng.IntN(8)
+		var parts []string
+		for range n {
+			parts = append(parts, paras[rng.IntN(len(paras))])
+		}
+		out = append(out, struct {
+			task    Task
+			content string
+		}{tasks[rng.IntN(len(tasks))], strings.Join(parts, "\n\n")})
+	}
+	return out
+}
+
+func TestScoreInRangeAndVerdictMatches(t *testing.T) {
+	for _, in := range propertyInputs(t) {
+		r := Score(in.task, in.content)
+		if r.Score < 0 || r.Score > 1 || r.Score != Round4(r.Score) {
+			t.Errorf("score %v out of [0,1] or not rounded for %.60q", r.Score, in.content)
+		}
+		if r.Verdict != VerdictFor(r.Score) {
+			t.Errorf("verdict %s for score %v", r.Verdict, r.Score)
+		}
+		if r.Version != Version {
+			t.Errorf("version %q", r.Version)
+		}
+	}
+}
+
+func TestAddingFillerNeverRaisesScore(t *testing.T) {
+	for i, in := range propertyInputs(t) {
+		base := Score(in.task, in.content)
+		paras := strings.Split(strings.TrimSpace(in.content), "\n\n")
+		variants := map[string]string{
+			"lorem appended":  in.content + "\n\n" + loremParagraph + "\n",
+			"lorem prepended": loremParagraph + "\n\n" + in.content,
+			"lorem twice":     in.content + "\n\n" + loremParagraph + "\n\n" + loremParagraph + "\n",
+		}
+		if !strings.Contains(in.content, "```") {
+			last := paras[len(paras)-1]
+			first := paras[0]
+			variants["last paragraph repeated"] = in.content + "\n\n" + last + "\n"
+			variants["first paragraph repeated 5 times"] = in.content + strings.Repeat("\n\n"+first, 5) + "\n"
+		}
+		for what, v := range variants {
+			if got := Score(in.task, v); got.Score > base.Score {
+				t.Errorf("input %d: %s raised the score %.4f -> %.4f\n%s", i, what, base.Score, got.Score, breakdown(got))
+			}
+		}
+	}
+}
+
+func TestVerdictFor(t *testing.T) {
+	tests := []struct {
+		score float64
+		want  string
+	}{
+		{0, VerdictReject}, {0.3999, VerdictReject}, {0.40, VerdictWarn}, {0.5, VerdictWarn},
+		{0.65, VerdictWarn}, {0.6501, VerdictPass}, {1, VerdictPass},
+	}
+	for _, tt := range tests {
+		if got := VerdictFor(tt.score); got != tt.want {
+			t.Errorf("VerdictFor(%v) = %s, want %s", tt.score, got, tt.want)
+		}
+	}
+}
+
+func TestRound4(t *testing.T) {
+	tests := []struct{ in, want float64 }{
+		{0.12345, 0.1235}, {0.12344, 0.1234}, {0.99995, 1}, {0, 0}, {0.00005, 0.0001}, {-0.00005, -0.0001},
+	}
+	for _, tt := range tests {
+		if got := Round4(tt.in); got != tt.want {
+			t.Errorf("Round4(%v) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestDeterministic scores the same inputs repeatedly: map iteration order
+// changes between runs, the result must not.
+func TestDeterministic(t *testing.T) {
+	for _, in := range propertyInputs(t)[:40] {
+		want := Score(in.task, in.content)
+		for range 5 {
+			got := Score(in.task, in.content)
+			if breakdown(got) != breakdown(want) || got.Score != want.Score {
+				t.Fatalf("two runs differ:\n%s\n%s", breakdown(want), breakdown(got))
+			}
+		}
+	}
+}
