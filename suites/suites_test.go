@@ -10,8 +10,8 @@ import (
 	"github.com/jobtobot/jtb/mockserver"
 	"github.com/jobtobot/jtb/suites"
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 	"github.com/onsi/ginkgo/v2/types"
+	. "github.com/onsi/gomega"
 )
 
 // TestSuites runs every spec: against JTB_BASE_URL when it is set, else

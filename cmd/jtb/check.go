@@ -1,13 +1,284 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jobtobot/jtb/catalogue"
+	"github.com/jobtobot/jtb/mockserver"
+	"github.com/jobtobot/jtb/suites"
+	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/reporters"
+	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega"
 )
 
-// runCheck is a placeholder until its issue lands.
+// checkOptions are the flags of jtb check.
+type checkOptions struct {
+	target      suites.Target
+	labelFilter string
+	junitReport string
+	jsonReport  string
+	strict      bool
+	defects     repeated
+	noControl   bool
+}
+
+func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer) (checkOptions, error) {
+	var o checkOptions
+	env := suites.TargetFromEnv(getenv)
+	fs := flag.NewFlagSet("jtb check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.target.BaseURL, "base-url", env.BaseURL, "Agent API base URL (env "+suites.EnvBaseURL+"); none: an in-process mock")
+	fs.StringVar(&o.target.APIKey, "api-key", env.APIKey, "agent API key (env "+suites.EnvAPIKey+")")
+	fs.StringVar(&o.target.APIKeyB, "api-key-b", env.APIKeyB, "a second agent's API key (env "+suites.EnvAPIKeyB+")")
+	fs.StringVar(&o.target.ControlURL, "control-url", env.ControlURL, "URL serving /_control/... (env "+suites.EnvControlURL+"); default the base URL")
+	fs.StringVar(&o.target.ControlToken, "control-token", env.ControlToken, "control API bearer token (env "+suites.EnvControlToken+")")
+	fs.BoolVar(&o.target.ReadOnly, "read-only", false, "run only specs that write nothing to the target")
+	fs.DurationVar(&o.target.Timeout, "timeout", 10*time.Second, "timeout of each request")
+	fs.StringVar(&o.labelFilter, "label-filter", "", "ginkgo label filter, e.g. 'discovery && must' or '!clock'")
+	fs.StringVar(&o.junitReport, "junit-report", "", "write a JUnit XML report to this file")
+	fs.StringVar(&o.jsonReport, "json-report", "", "write a JSON report to this file")
+	fs.BoolVar(&o.strict, "strict", false, "SHOULD failures also fail the run")
+	fs.Var(&o.defects, "defect", "in-process mock only: break one rule (repeatable; see jtb mock --defect list)")
+	fs.BoolVar(&o.noControl, "no-control", false, "in-process mock only: disable its control API")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.target.BaseURL != "" && (len(o.defects) > 0 || o.noControl) {
+		return o, errors.New("--defect and --no-control apply only to the in-process mock (no --base-url)")
+	}
+	if o.target.BaseURL == "" && o.target.APIKey != "" {
+		return o, errors.New("--api-key without --base-url: the in-process mock uses its own keys")
+	}
+	return o, nil
+}
+
+// runCheck runs the conformance suite once (Ginkgo runs one suite per
+// process) and prints a summary per area and level.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "jtb check: not implemented yet")
-	return exitConfig
+	o, err := parseCheckFlags(args, os.Getenv, stderr)
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "jtb check: %v\n", err)
+		}
+		return exitConfig
+	}
+	redact := o.target.Redactor()
+	if o.target.BaseURL == "" {
+		stop, target, err := startMock(o)
+		if err != nil {
+			fmt.Fprintf(stderr, "jtb check: %v\n", err)
+			return exitConfig
+		}
+		defer stop()
+		o.target.BaseURL, o.target.APIKey, o.target.APIKeyB = target.BaseURL, target.APIKey, target.APIKeyB
+		fmt.Fprintf(stdout, "jtb check: in-process reference mock at %s", target.BaseURL)
+		if len(o.defects) > 0 {
+			fmt.Fprintf(stdout, " with defects %s", strings.Join(o.defects, ", "))
+		}
+		fmt.Fprintln(stdout)
+	}
+	env, err := suites.Connect(ctx, o.target)
+	if err != nil {
+		fmt.Fprintf(stderr, "jtb check: %s\n", redact.String(err.Error()))
+		return exitConfig
+	}
+	redact = env.Redactor()
+	fmt.Fprintf(stdout, "jtb check: %s\n", env.Describe())
+
+	suites.Register(env)
+	var report types.Report
+	ginkgo.ReportAfterSuite("jtb check summary", func(r ginkgo.Report) { report = r })
+	gomega.RegisterFailHandler(ginkgo.Fail)
+	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
+	suiteConfig.LabelFilter = o.labelFilter
+	suiteConfig.Timeout = 10 * time.Minute
+	reporterConfig.Succinct = true
+	reporterConfig.NoColor = true
+	reporterConfig.SilenceSkips = true
+	start := time.Now()
+	ginkgo.RunSpecs(failRecorder{}, "JobToBot Agent API", suiteConfig, reporterConfig)
+	elapsed := time.Since(start)
+
+	if err := writeReports(report, o, redact); err != nil {
+		fmt.Fprintf(stderr, "jtb check: %v\n", err)
+		return exitConfig
+	}
+	s := summarize(report, env.Catalogue)
+	s.print(stdout, redact, elapsed)
+	switch {
+	case s.mustFailed > 0 || s.otherFailed > 0:
+		return exitFail
+	case s.shouldFailed > 0 && o.strict:
+		fmt.Fprintln(stdout, "SHOULD failures fail the run (--strict).")
+		return exitFail
+	}
+	return exitOK
+}
+
+// failRecorder is the testing.T Ginkgo wants; the summary, not it, decides
+// the exit code.
+type failRecorder struct{}
+
+func (failRecorder) Fail() {}
+
+// startMock serves the reference mock on a loopback port.
+func startMock(o checkOptions) (stop func(), target suites.Target, err error) {
+	m, err := mockserver.New(mockserver.Options{Defects: o.defects, DisableControl: o.noControl})
+	if err != nil {
+		return nil, target, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		m.Close()
+		return nil, target, err
+	}
+	srv := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	keys := m.AgentKeys()
+	target = suites.Target{BaseURL: "http://" + ln.Addr().String()}
+	if len(keys) > 0 {
+		target.APIKey = keys[0]
+	}
+	if len(keys) > 1 {
+		target.APIKeyB = keys[1]
+	}
+	return func() { srv.Close(); m.Close() }, target, nil
+}
+
+// writeReports writes the JUnit and JSON reports with every secret redacted.
+func writeReports(report types.Report, o checkOptions, redact suites.Redactor) error {
+	write := func(path string, generate func(string) error) error {
+		if path == "" {
+			return nil
+		}
+		if err := generate(path); err != nil {
+			return fmt.Errorf("report %s: %w", path, err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, redact.Bytes(data), 0o644)
+	}
+	err := write(o.junitReport, func(p string) error {
+		return reporters.GenerateJUnitReportWithConfig(report, p, reporters.JunitReportConfig{OmitLeafNodeType: true})
+	})
+	if err != nil {
+		return err
+	}
+	return write(o.jsonReport, func(p string) error { return reporters.GenerateJSONReport(report, p) })
+}
+
+// tally counts one area and level.
+type tally struct {
+	area, level             string
+	passed, failed, skipped int
+	failing                 []string
+}
+
+type summary struct {
+	rows                                  []*tally
+	mustFailed, shouldFailed, otherFailed int
+	skipReasons                           map[string]int
+	failures                              []string
+}
+
+func summarize(r types.Report, cat *catalogue.Catalogue) summary {
+	s := summary{skipReasons: map[string]int{}}
+	rows := map[string]*tally{}
+	for _, sr := range r.SpecReports {
+		if sr.LeafNodeType != types.NodeTypeIt {
+			if sr.State.Is(types.SpecStateFailureStates) {
+				s.otherFailed++
+				s.failures = append(s.failures, fmt.Sprintf("%s %s: %s", sr.LeafNodeType, sr.LeafNodeText, sr.Failure.Message))
+			}
+			continue
+		}
+		m := catalogue.IDInText.FindStringSubmatch(sr.LeafNodeText)
+		var cl catalogue.Clause
+		if m != nil {
+			cl, _ = cat.Clause(m[1])
+		}
+		key := cl.Area + " " + cl.Level
+		t := rows[key]
+		if t == nil {
+			t = &tally{area: cl.AreaLabel(), level: cl.Level}
+			rows[key] = t
+		}
+		switch {
+		case sr.State == types.SpecStatePassed:
+			t.passed++
+		case sr.State.Is(types.SpecStateFailureStates):
+			t.failed++
+			if !slices.Contains(t.failing, cl.ID) {
+				t.failing = append(t.failing, cl.ID)
+			}
+			if cl.Level == catalogue.Should {
+				s.shouldFailed++
+			} else {
+				s.mustFailed++
+			}
+		default:
+			t.skipped++
+			reason := sr.Failure.Message
+			if reason == "" {
+				reason = "not selected by --label-filter"
+			}
+			s.skipReasons[reason]++
+		}
+	}
+	for _, t := range rows {
+		slices.Sort(t.failing)
+		s.rows = append(s.rows, t)
+	}
+	slices.SortFunc(s.rows, func(a, b *tally) int { return cmp.Or(cmp.Compare(a.area, b.area), cmp.Compare(a.level, b.level)) })
+	return s
+}
+
+func (s summary) print(w io.Writer, redact suites.Redactor, elapsed time.Duration) {
+	fmt.Fprintf(w, "\nSummary (%.1fs)\n", elapsed.Seconds())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "AREA\tLEVEL\tPASSED\tFAILED\tSKIPPED\tFAILING CLAUSES")
+	var total tally
+	for _, t := range s.rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", t.area, t.level, t.passed, t.failed, t.skipped, strings.Join(t.failing, " "))
+		total.passed, total.failed, total.skipped = total.passed+t.passed, total.failed+t.failed, total.skipped+t.skipped
+	}
+	fmt.Fprintf(tw, "total\t\t%d\t%d\t%d\t\n", total.passed, total.failed, total.skipped)
+	tw.Flush()
+	reasons := make([]string, 0, len(s.skipReasons))
+	for r := range s.skipReasons {
+		reasons = append(reasons, r)
+	}
+	slices.Sort(reasons)
+	for _, r := range reasons {
+		fmt.Fprintf(w, "skipped %d: %s\n", s.skipReasons[r], redact.String(r))
+	}
+	for _, f := range s.failures {
+		fmt.Fprintln(w, redact.String(f))
+	}
+	switch {
+	case s.mustFailed > 0 || s.otherFailed > 0:
+		fmt.Fprintf(w, "FAIL: %d MUST spec(s) failed, %d SHOULD spec(s) failed\n", s.mustFailed, s.shouldFailed)
+	case s.shouldFailed > 0:
+		fmt.Fprintf(w, "PASS with warnings: every MUST clause holds; %d SHOULD spec(s) failed\n", s.shouldFailed)
+	default:
+		fmt.Fprintln(w, "PASS: every selected clause holds")
+	}
 }

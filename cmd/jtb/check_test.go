@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCheckRefusesBadConfiguration(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown flag", []string{"--no-such-flag"}, "no-such-flag"},
+		{"stray argument", []string{"extra"}, "unexpected arguments"},
+		{"defect against a remote target", []string{"--base-url", "http://127.0.0.1:9", "--api-key", "k", "--defect", "bid-returns-200"}, "in-process mock"},
+		{"no-control against a remote target", []string{"--base-url", "http://127.0.0.1:9", "--api-key", "k", "--no-control"}, "in-process mock"},
+		{"api key without base URL", []string{"--api-key", "jtb_live_secret_key_123"}, "--api-key without --base-url"},
+		{"not a URL", []string{"--base-url", "ftp://x", "--api-key", "k"}, "not an http(s) URL"},
+		{"unknown defect", []string{"--defect", "no-such-defect"}, "no-such-defect"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := runCheck(context.Background(), tt.args, &stdout, &stderr); code != exitConfig {
+				t.Errorf("exit %d, want %d; stderr: %s", code, exitConfig, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr %q does not say %q", stderr.String(), tt.want)
+			}
+			if rawKey.MatchString(stdout.String() + stderr.String()) {
+				t.Errorf("output holds an API key: %s", stderr.String())
+			}
+		})
+	}
+}
+
+// A target that never answers ends the run before any spec, with exit 2.
+func TestCheckStopsOnASilentTarget(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close() // accepts connections (backlog) but never answers
+	var stdout, stderr bytes.Buffer
+	code := runCheck(context.Background(), []string{"--base-url", "http://" + ln.Addr().String(), "--api-key", "jtb_live_secret_key_123"}, &stdout, &stderr)
+	if code != exitConfig {
+		t.Fatalf("exit %d, want %d", code, exitConfig)
+	}
+	if !strings.Contains(stderr.String(), "does not answer") {
+		t.Errorf("stderr %q does not say the target does not answer", stderr.String())
+	}
+	if strings.Contains(stdout.String()+stderr.String(), "secret_key") {
+		t.Errorf("output holds the API key")
+	}
+}
+
+type junitSuites struct {
+	Suites []struct {
+		Cases []struct {
+			Name    string    `xml:"name,attr"`
+			Failure *struct{} `xml:"failure"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func readJUnit(t *testing.T, path string) junitSuites {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var j junitSuites
+	if err := xml.Unmarshal(data, &j); err != nil {
+		t.Fatalf("JUnit report is not valid XML: %v", err)
+	}
+	return j
+}
+
+func TestCheckPassesAgainstTheMockWithJUnit(t *testing.T) {
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	code, stdout, stderr := jtbRun(t, "check", "--junit-report", junit)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "PASS: every selected clause holds") || !strings.Contains(stdout, "AREA") {
+		t.Errorf("no summary in the output:\n%s", stdout)
+	}
+	j := readJUnit(t, junit)
+	cases := 0
+	for _, s := range j.Suites {
+		for _, c := range s.Cases {
+			cases++
+			if !strings.Contains(c.Name, "[JTB-") {
+				t.Errorf("JUnit test case %q names no clause", c.Name)
+			}
+		}
+	}
+	if cases < 100 {
+		t.Errorf("JUnit report holds %d test cases, want the whole suite", cases)
+	}
+}
+
+func TestCheckExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want int
+		says string
+	}{
+		{"a SHOULD failure is a warning", []string{"--defect", "pag-offset-cursor"}, exitOK, "PASS with warnings"},
+		{"a SHOULD failure fails with --strict", []string{"--defect", "pag-offset-cursor", "--strict"}, exitFail, "JTB-PAG-010"},
+		{"a MUST failure fails", []string{"--defect", "deliver-by-other-agent"}, exitFail, "JTB-DLV-006"},
+		{"no control API: its specs are skipped with the reason", []string{"--no-control"}, exitOK, "no control API at"},
+		{"read-only: writing specs are skipped", []string{"--read-only"}, exitOK, "--read-only: this spec writes"},
+		{"label filter", []string{"--label-filter", "discovery && must"}, exitOK, "not selected by --label-filter"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := jtbRun(t, append([]string{"check"}, tt.args...)...)
+			if code != tt.want {
+				t.Errorf("exit %d, want %d\n%s%s", code, tt.want, stdout, stderr)
+			}
+			if !strings.Contains(stdout, tt.says) {
+				t.Errorf("output does not say %q:\n%s", tt.says, stdout)
+			}
+		})
+	}
+}
