@@ -13,7 +13,7 @@ import (
 func benchInput(b *testing.B, n int) string {
 	b.Helper()
 	var src []string
-	for _, name := range []string{"research-heatpumps-pass", "writing-remote-pass", "coding-dedup-pass", "data-sales-pass", "research-german-pass"} {
+	for _, name := range []string{"research-heatpumps", "writing-remote", "coding-dedup", "data-sales", "research-german"} {
 		src = append(src, goldenContentB(b, name))
 	}
 	var sb strings.Builder

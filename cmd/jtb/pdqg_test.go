@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const goodDelivery = "../../fixtures/deliveries/summarization-earnings.md"
+
+func TestPDQGScore(t *testing.T) {
+	dir := t.TempDir()
+	task := writeFile(t, dir, "task.json", `{"title":"Summarize Q3 2025 earnings report","description":"Summary of revenue, margins, segment performance and guidance.","category":"summarization","id":"ignored","price":"15.00"}`)
+	envelope := writeFile(t, dir, "env.json", `{"ok":true,"data":{"title":"Summarize Q3 2025 earnings report","description":"revenue and margins","category":"summarization"}}`)
+	badJSON := writeFile(t, dir, "bad.json", `{"title":`)
+	emptyTask := writeFile(t, dir, "empty.json", `{"category":"x"}`)
+	binary := writeFile(t, dir, "bin.md", "PK\x03\x04\x00\x00binary")
+	latin1 := writeFile(t, dir, "latin1.md", "caf\xe9 au lait")
+	blank := writeFile(t, dir, "blank.md", " \n\t\n")
+	junk := writeFile(t, dir, "junk.md", "asdkj qwrtz xcvbn plmkjn !!! @@## zxcv qwrt bnmm ;;; sdfgh jklpp $$$ %%% ^^^")
+
+	tests := []struct {
+		name     string
+		args     []string
+		stdin    string
+		wantCode int
+		wantOut  string // substring of stdout
+		wantErr  string // substring of stderr; stderr must be one line when set
+	}{
+		{"readable breakdown", []string{"score", goodDelivery, "--task", task}, "", exitOK, "verdict pass", ""},
+		{"flags before file", []string{"score", "--task", task, goodDelivery}, "", exitOK, "relevance", ""},
+		{"api envelope task", []string{"score", goodDelivery, "--task", envelope}, "", exitOK, "PDQG score", ""},
+		{"stdin", []string{"score", "-"}, "## Title\n\nRevenue grew 15% to $4.2B in Q3 2025.\n", exitFail, "not scored: no task was given", ""},
+		{"json", []string{"score", goodDelivery, "--json"}, "", exitOK, `"criteria"`, ""},
+		{"reject exits 1", []string{"score", junk}, "", exitFail, "verdict reject", ""},
+		{"missing file", []string{"score", filepath.Join(dir, "nope.md")}, "", exitConfig, "", "cannot read delivery"},
+		{"invalid task json", []string{"score", goodDelivery, "--task", badJSON}, "", exitConfig, "", "not valid JSON"},
+		{"task without title", []string{"score", goodDelivery, "--task", emptyTask}, "", exitConfig, "", "neither title nor description"},
+		{"missing task file", []string{"score", goodDelivery, "--task", filepath.Join(dir, "no.json")}, "", exitConfig, "", "cannot read task"},
+		{"binary", []string{"score", binary}, "", exitConfig, "", "looks binary"},
+		{"not utf-8", []string{"score", latin1}, "", exitConfig, "", "looks binary"},
+		{"empty", []string{"score", blank}, "", exitConfig, "", "is empty"},
+		{"no file", []string{"score"}, "", exitConfig, "", "want exactly one FILE"},
+		{"two files", []string{"score", goodDelivery, goodDelivery}, "", exitConfig, "", "want exactly one FILE"},
+		{"unknown flag", []string{"score", goodDelivery, "--nope"}, "", exitConfig, "", "flag provided but not defined"},
+		{"no subcommand", nil, "", exitConfig, "", ""},
+		{"help", []string{"-h"}, "", exitOK, "Usage: jtb pdqg score", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := runPDQG(tt.args, strings.NewReader(tt.stdin), &stdout, &stderr)
+			if code != tt.wantCode {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.wantCode, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stdout.String(), tt.wantOut) {
+				t.Errorf("stdout lacks %q:\n%s", tt.wantOut, stdout.String())
+			}
+			if tt.wantErr != "" {
+				if !strings.Contains(stderr.String(), tt.wantErr) {
+					t.Errorf("stderr lacks %q: %s", tt.wantErr, stderr.String())
+				}
+				if n := strings.Count(strings.TrimSpace(stderr.String()), "\n"); n != 0 {
+					t.Errorf("error is %d lines, want one: %s", n+1, stderr.String())
+				}
+			}
+		})
+	}
+}
+
+func TestPDQGScoreJSONShape(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := runPDQG([]string{"score", "--json", goodDelivery}, nil, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"score", "verdict", "version", "criteria"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("JSON lacks %q: %s", k, stdout.String())
+		}
+	}
+	crit, _ := got["criteria"].([]any)
+	if len(crit) == 0 {
+		t.Fatalf("no criteria: %s", stdout.String())
+	}
+	for _, c := range crit {
+		m := c.(map[string]any)
+		if len(m) != 4 || m["name"] == nil || m["weight"] == nil || m["score"] == nil || m["feedback"] == nil {
+			t.Errorf("criterion %v: want exactly name, weight, score, feedback", m)
+		}
+	}
+}
