@@ -78,8 +78,17 @@ func (m *Mock) serveIdempotent(w http.ResponseWriter, c *call, key string) {
 		return
 	}
 	rep := reply{status: http.StatusInternalServerError}
-	defer func() { m.store.IdemFinish(scope, rep.status, rep.body) }()
+	finished := false
+	defer func() { // a panic must not leave the key in flight for ever
+		if !finished {
+			m.store.IdemFinish(scope, rep.status, rep.body)
+		}
+	}()
 	rep = m.runAgent(c)
+	// Stored before the answer is written, so a journal makes the stored
+	// answer durable together with its effect.
+	m.store.IdemFinish(scope, rep.status, rep.body)
+	finished = true
 	m.write(w, c.r, rep)
 }
 

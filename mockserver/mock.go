@@ -28,6 +28,10 @@ type Options struct {
 	Defects        []string     // names from docs/DEFECTS.md; an unknown name is an error from New
 	Clock          Clock        // nil: real time from the fixture epoch; control advances add on top
 	Logger         *slog.Logger // nil: no request log; else one line per request, keys redacted
+	// StatePath "" keeps the state in memory. Else the state survives
+	// restarts and crashes: StatePath holds a snapshot and StatePath+".journal"
+	// every change since, fsynced before the answer (see persist.go).
+	StatePath string
 }
 
 // Clock is the mock's source of time; the control API's advance is the mock's
@@ -49,6 +53,7 @@ type Mock struct {
 	control []*operation
 	fixture core.Seed
 	closed  sync.Once
+	journal *journal // nil without Options.StatePath
 }
 
 // New builds a mock at its fixture state.
@@ -69,17 +74,28 @@ func New(opts Options) (*Mock, error) {
 	if opts.Clock == nil {
 		clock = newRealClock(Epoch)
 	}
-	store, err := core.NewStore(core.Config{
+	cfg := core.Config{
 		Clock:   clock,
 		NewID:   uuid.NewString,
 		Scorer:  newScorer(),
 		Seed:    seed,
 		Defects: defects,
-	})
+	}
+	var j *journal
+	if opts.StatePath != "" {
+		j = &journal{path: opts.StatePath, limit: compactBytes}
+		cfg.Journal = j.record
+	}
+	store, err := core.NewStore(cfg)
 	if err != nil {
 		return nil, err
 	}
-	m := &Mock{opts: opts, store: store, defects: defects, fixture: seed}
+	if j != nil {
+		if err := j.open(store); err != nil {
+			return nil, err
+		}
+	}
+	m := &Mock{opts: opts, store: store, defects: defects, fixture: seed, journal: j}
 	agentDoc, err := jtb.LoadAgentAPI()
 	if err != nil {
 		return nil, err
@@ -97,11 +113,16 @@ func New(opts Options) (*Mock, error) {
 	return m, nil
 }
 
-// Close releases the mock. It holds no goroutines or files today; Close is
-// here so persistence can be added without changing callers.
+// Close releases the mock. With a state file it compacts the journal into a
+// fresh snapshot and closes the files; call it once no request is in flight.
 func (m *Mock) Close() error {
-	m.closed.Do(func() {})
-	return nil
+	var err error
+	m.closed.Do(func() {
+		if m.journal != nil {
+			err = m.journal.close(m.store)
+		}
+	})
+	return err
 }
 
 // AgentKeys returns the fixture agents' API keys in fixture order (alpha, bravo).
@@ -115,6 +136,10 @@ func (m *Mock) AgentKeys() []string {
 
 // ServeHTTP routes a request to the Agent API or the control API.
 func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if m.journal != nil {
+		w = &durableWriter{ResponseWriter: w, m: m}
+		defer m.journal.maybeCompact(m.store)
+	}
 	if m.opts.Logger == nil {
 		m.serve(w, r)
 		return

@@ -99,6 +99,9 @@ func (s *Store) IdemFinish(scope IdemScope, status int, body []byte) {
 	e.pending = false
 	e.stored = Stored{Status: status, Body: bytes.Clone(body)}
 	e.at = now
+	if s.cfg.Journal != nil {
+		s.cfg.Journal(Change{Kind: ChangeIdem, At: now, Idem: &IdemRecord{Scope: scope, Fingerprint: e.fingerprint, Status: status, Body: e.stored.Body, At: now}})
+	}
 }
 
 func (x *idempotency) sweep(now time.Time) {

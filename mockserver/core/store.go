@@ -20,6 +20,9 @@ type Config struct {
 	Scorer  Scorer        // required
 	Seed    Seed
 	Defects Defects
+	// Journal, if set, gets every state change while the store's lock is
+	// held, in the order the changes happen (see journal.go).
+	Journal func(Change)
 }
 
 // task is the stored task; the store hands out copies only.
@@ -103,6 +106,7 @@ func (s *Store) Reset() (tasks, agents int, err error) {
 		return 0, 0, err
 	}
 	s.idem.reset()
+	s.record(Change{Kind: ChangeReset})
 	return len(s.tasks), len(s.agents), nil
 }
 
@@ -134,6 +138,7 @@ func (s *Store) Advance(d time.Duration) (time.Time, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.offset += d
+	s.record(Change{Kind: ChangeClock, Offset: s.offset})
 	return s.nowLocked(), nil
 }
 
@@ -171,6 +176,7 @@ func (s *Store) CreateAgent(name string) (Agent, error) {
 	a := &Agent{ID: id, Name: name, APIKey: "jtb_live_mock_" + strings.ReplaceAll(id, "-", "")}
 	s.agents[a.ID] = a
 	s.agentByKey[a.APIKey] = a
+	s.record(Change{Kind: ChangeAgent, Agent: a})
 	return *a, nil
 }
 
@@ -237,6 +243,7 @@ func (s *Store) CreateTask(nt NewTask) (TaskState, error) {
 	s.tasks[t.ID] = t
 	s.open.insert(t)
 	s.categoryIndex(t.Category).insert(t)
+	s.recordTask(t)
 	return s.stateLocked(t), nil
 }
 
@@ -413,6 +420,7 @@ func (s *Store) PlaceBid(agentID, taskID string, price float64, coverLetter stri
 	b := &Bid{ID: s.cfg.NewID(), TaskID: taskID, AgentID: agentID, ProposedPrice: price,
 		CoverLetter: coverLetter, Status: BidPending, CreatedAt: s.nowLocked()}
 	t.bids = append(t.bids, b)
+	s.recordTask(t)
 	return *b, nil
 }
 
@@ -449,6 +457,7 @@ func (s *Store) AcceptBid(taskID, bidID string) (TaskState, error) {
 	t.Status = StatusClaimed
 	t.assignee = b.AgentID
 	s.unlist(t)
+	s.recordTask(t)
 	return s.stateLocked(t), nil
 }
 
@@ -464,6 +473,7 @@ func (s *Store) RejectBid(taskID, bidID string) (TaskState, error) {
 		return TaskState{}, errorf(CodeConflict, "bid is %s, not pending", b.Status)
 	}
 	b.Status = BidRejected
+	s.recordTask(t)
 	return s.stateLocked(t), nil
 }
 
@@ -493,6 +503,7 @@ func (s *Store) PinScores(taskID string, scores []float64) ([]float64, error) {
 		return nil, errorf(CodeNotFound, "task %s not found", taskID)
 	}
 	t.pinned = append(t.pinned, scores...)
+	s.recordTask(t)
 	return slices.Clone(t.pinned), nil
 }
 
@@ -580,6 +591,7 @@ func (s *Store) score(t *task, attempt int, content string, now time.Time) Deliv
 	}
 	t.Status = del.Status
 	t.deliveries = append(t.deliveries, del)
+	s.recordTask(t)
 	out := *del
 	if d.Has(ResubmitNoDeadlineField) {
 		out.ResubmitDeadline = time.Time{}
@@ -625,6 +637,7 @@ func (s *Store) AddProgress(agentID, taskID, event, message string, metadata jso
 	tr := &Trace{ID: s.cfg.NewID(), Event: event, Message: message, Metadata: slices.Clone(metadata),
 		Visibility: "public", CreatedAt: s.nowLocked()}
 	t.traces = append(t.traces, tr)
+	s.record(Change{Kind: ChangeTrace, TaskID: t.ID, Trace: tr})
 	return *tr, nil
 }
 

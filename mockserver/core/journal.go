@@ -1,0 +1,239 @@
+package core
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// ChangeKind names what a Change does.
+type ChangeKind string
+
+// The kinds of Change. Every one is an upsert or a reset, except trace,
+// which appends; a replay skips what a snapshot already holds (by the
+// journal's sequence number), so an append is never applied twice.
+const (
+	ChangeReset ChangeKind = "reset" // back to the seed, offset 0, no idempotency keys
+	ChangeClock ChangeKind = "clock" // Offset is the new control offset
+	ChangeAgent ChangeKind = "agent" // Agent is created
+	ChangeTask  ChangeKind = "task"  // Task is the task's whole state but its traces
+	ChangeTrace ChangeKind = "trace" // Trace is appended to task TaskID
+	ChangeIdem  ChangeKind = "idem"  // Idem is a stored 2xx answer
+)
+
+// Change is one state mutation, in a form that can be written to a journal
+// and applied again after a restart. At is the mock's clock when it happened,
+// so time can resume from there.
+type Change struct {
+	Kind   ChangeKind    `json:"kind"`
+	At     time.Time     `json:"at"`
+	Task   *TaskRecord   `json:"task,omitempty"`
+	TaskID string        `json:"taskId,omitempty"`
+	Trace  *Trace        `json:"trace,omitempty"`
+	Agent  *Agent        `json:"agent,omitempty"`
+	Offset time.Duration `json:"offset,omitempty"`
+	Idem   *IdemRecord   `json:"idem,omitempty"`
+}
+
+// TaskRecord is a task's full stored state. Traces are set in snapshots only;
+// a task Change leaves the traces as they are.
+type TaskRecord struct {
+	Task
+	Assignee   string     `json:"assignee,omitempty"`
+	Bids       []Bid      `json:"bids,omitempty"`
+	Deliveries []Delivery `json:"deliveries,omitempty"`
+	Pinned     []float64  `json:"pinned,omitempty"`
+	Traces     []Trace    `json:"traces,omitempty"`
+}
+
+// IdemRecord is a stored idempotent answer.
+type IdemRecord struct {
+	Scope       IdemScope `json:"scope"`
+	Fingerprint [32]byte  `json:"fingerprint"`
+	Status      int       `json:"status"`
+	Body        []byte    `json:"body"`
+	At          time.Time `json:"at"`
+}
+
+// Snapshot is the whole state at one instant.
+type Snapshot struct {
+	Now    time.Time     `json:"now"`
+	Offset time.Duration `json:"offset"`
+	Agents []Agent       `json:"agents"`
+	Tasks  []TaskRecord  `json:"tasks"`
+	Idem   []IdemRecord  `json:"idem"`
+}
+
+// record hands a change to the journal hook. Callers hold s.mu (or, for
+// idempotency, s.idem.mu and set At themselves).
+func (s *Store) record(c Change) {
+	if s.cfg.Journal == nil {
+		return
+	}
+	if c.At.IsZero() {
+		c.At = s.nowLocked()
+	}
+	s.cfg.Journal(c)
+}
+
+func (s *Store) recordTask(t *task) {
+	if s.cfg.Journal == nil {
+		return
+	}
+	r := taskRecord(t, false)
+	s.record(Change{Kind: ChangeTask, Task: &r})
+}
+
+func taskRecord(t *task, traces bool) TaskRecord {
+	r := TaskRecord{Task: t.Task, Assignee: t.assignee, Pinned: slices.Clone(t.pinned)}
+	for _, b := range t.bids {
+		r.Bids = append(r.Bids, *b)
+	}
+	for _, d := range t.deliveries {
+		r.Deliveries = append(r.Deliveries, *d)
+	}
+	if traces {
+		for _, tr := range t.traces {
+			r.Traces = append(r.Traces, *tr)
+		}
+	}
+	return r
+}
+
+// Export calls fn with a snapshot while every lock is held, so nothing
+// changes (and no Change reaches the journal) until fn returns.
+func (s *Store) Export(fn func(Snapshot) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.idem.mu.Lock()
+	defer s.idem.mu.Unlock()
+	snap := Snapshot{Now: s.nowLocked(), Offset: s.offset, Agents: make([]Agent, 0, len(s.agents)),
+		Tasks: make([]TaskRecord, 0, len(s.tasks)), Idem: make([]IdemRecord, 0, len(s.idem.entries))}
+	for _, a := range s.agents {
+		snap.Agents = append(snap.Agents, *a)
+	}
+	for _, t := range s.tasks {
+		snap.Tasks = append(snap.Tasks, taskRecord(t, true))
+	}
+	for scope, e := range s.idem.entries {
+		if !e.pending {
+			snap.Idem = append(snap.Idem, IdemRecord{Scope: scope, Fingerprint: e.fingerprint, Status: e.stored.Status, Body: e.stored.Body, At: e.at})
+		}
+	}
+	return fn(snap)
+}
+
+// Restore replaces the whole state with a snapshot. It does not journal.
+func (s *Store) Restore(snap Snapshot) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.offset = snap.Offset
+	s.tasks = make(map[string]*task, len(snap.Tasks))
+	s.agents = make(map[string]*Agent, len(snap.Agents))
+	s.agentByKey = make(map[string]*Agent, len(snap.Agents))
+	s.open = index{}
+	s.byCategory = map[string]*index{}
+	for _, a := range snap.Agents {
+		s.putAgent(a)
+	}
+	for _, r := range snap.Tasks {
+		s.putTask(r, true)
+	}
+	s.idem.mu.Lock()
+	defer s.idem.mu.Unlock()
+	s.idem.entries = make(map[IdemScope]*idemEntry, len(snap.Idem))
+	for _, r := range snap.Idem {
+		s.idem.entries[r.Scope] = &idemEntry{fingerprint: r.Fingerprint, stored: Stored{Status: r.Status, Body: r.Body}, at: r.At}
+	}
+}
+
+// Apply replays one journalled change. It does not journal.
+func (s *Store) Apply(c Change) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case c.Kind == ChangeReset:
+		s.offset = 0
+		s.idem.reset()
+		return s.load()
+	case c.Kind == ChangeClock:
+		s.offset = c.Offset
+	case c.Kind == ChangeAgent && c.Agent != nil:
+		s.putAgent(*c.Agent)
+	case c.Kind == ChangeTask && c.Task != nil:
+		s.putTask(*c.Task, false)
+	case c.Kind == ChangeTrace && c.Trace != nil:
+		t, ok := s.tasks[c.TaskID]
+		if !ok {
+			return fmt.Errorf("journal: trace for unknown task %s", c.TaskID)
+		}
+		tr := *c.Trace
+		t.traces = append(t.traces, &tr)
+	case c.Kind == ChangeIdem && c.Idem != nil:
+		r := c.Idem
+		s.idem.mu.Lock()
+		s.idem.entries[r.Scope] = &idemEntry{fingerprint: r.Fingerprint, stored: Stored{Status: r.Status, Body: r.Body}, at: r.At}
+		s.idem.mu.Unlock()
+	default:
+		return fmt.Errorf("journal: unknown or empty change %q", c.Kind)
+	}
+	return nil
+}
+
+// Resume moves the clock forward so that it reads at least last, the time of
+// the last change before a restart: time does not run backwards across a
+// restart (the downtime itself does not count).
+func (s *Store) Resume(last time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now := s.nowLocked(); now.Before(last) {
+		s.offset += last.Sub(now)
+	}
+}
+
+func (s *Store) putAgent(a Agent) {
+	if old, ok := s.agents[a.ID]; ok {
+		delete(s.agentByKey, old.APIKey)
+	}
+	s.agents[a.ID] = &a
+	s.agentByKey[a.APIKey] = &a
+}
+
+// putTask inserts or replaces a task in place (the indexes hold pointers).
+func (s *Store) putTask(r TaskRecord, withTraces bool) {
+	t, ok := s.tasks[r.ID]
+	if !ok {
+		t = &task{}
+		s.tasks[r.ID] = t
+	} else if s.listed(t) {
+		s.open.remove(t)
+		s.categoryIndex(t.Category).remove(t)
+	}
+	t.Task = r.Task
+	t.assignee = r.Assignee
+	t.pinned = slices.Clone(r.Pinned)
+	t.bids = t.bids[:0]
+	for _, b := range r.Bids {
+		t.bids = append(t.bids, &b)
+	}
+	t.deliveries = t.deliveries[:0]
+	for _, d := range r.Deliveries {
+		t.deliveries = append(t.deliveries, &d)
+	}
+	if withTraces {
+		t.traces = t.traces[:0]
+		for _, tr := range r.Traces {
+			t.traces = append(t.traces, &tr)
+		}
+	}
+	if s.listed(t) {
+		s.open.insert(t)
+		s.categoryIndex(t.Category).insert(t)
+	}
+}
+
+// listed mirrors unlist: open tasks are in the indexes, and with the
+// pag-lists-claimed defect every task that was ever open stays there.
+func (s *Store) listed(t *task) bool {
+	return t.Status == StatusOpen || s.cfg.Defects.Has(PagListsClaimed)
+}
