@@ -77,7 +77,7 @@ type wordRec struct {
 type scanner struct {
 	lx      *lexicon
 	content string
-	ids     map[uint64]int32
+	ids     *internTable
 	class   []uint8
 	term    []int32 // task term index of each word id, -1 if none
 	count   []int32 // prose occurrences per word id
@@ -116,7 +116,7 @@ func newScanner(lx *lexicon, content string, terms *taskTerms) *scanner {
 	sc := &scanner{
 		lx:         lx,
 		content:    content,
-		ids:        make(map[uint64]int32, vocab),
+		ids:        newInternTable(vocab),
 		class:      make([]uint8, 0, vocab),
 		term:       make([]int32, 0, vocab),
 		count:      make([]int32, 0, vocab),
@@ -141,11 +141,11 @@ func newScanner(lx *lexicon, content string, terms *taskTerms) *scanner {
 
 // wordID interns a word hash, computing its lexicon class once.
 func (sc *scanner) wordID(tok token) int32 {
-	if id, ok := sc.ids[tok.h]; ok {
+	if id, ok := sc.ids.get(tok.h); ok {
 		return id
 	}
 	id := int32(len(sc.class))
-	sc.ids[tok.h] = id
+	sc.ids.put(tok.h, id)
 	var c uint8
 	if v, ok := sc.lx.classes[tok.h]; ok {
 		c = v
