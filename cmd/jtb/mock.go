@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +29,14 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", "127.0.0.1:4010", "listen address")
 	fixtureDir := fs.String("fixtures", "", "directory with tasks.json and agents.json (default: the embedded fixtures)")
 	token := fs.String("control-token", os.Getenv("JTB_CONTROL_TOKEN"), "require this bearer token on /_control (default: open)")
+	state := fs.String("state", "", "keep the state in this file across restarts and crashes (default: in memory)")
+	limits := mockserver.DefaultLimits()
+	fs.DurationVar(&limits.ReadHeaderTimeout, "read-header-timeout", limits.ReadHeaderTimeout, "close a connection whose request headers take longer")
+	fs.DurationVar(&limits.ReadTimeout, "read-timeout", limits.ReadTimeout, "close a connection whose whole request takes longer")
+	fs.DurationVar(&limits.WriteTimeout, "write-timeout", limits.WriteTimeout, "give up on an answer that takes longer")
+	fs.DurationVar(&limits.IdleTimeout, "idle-timeout", limits.IdleTimeout, "close a keep-alive connection idle this long")
+	fs.IntVar(&limits.MaxHeaderBytes, "max-header-bytes", limits.MaxHeaderBytes, "largest request header block")
+	grace := fs.Duration("grace", 10*time.Second, "on SIGTERM/SIGINT, let in-flight requests finish this long")
 	var defects repeated
 	fs.Var(&defects, "defect", "break one rule on purpose (repeatable); 'list' prints them")
 	if err := fs.Parse(args); err != nil {
@@ -54,6 +61,7 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		ControlToken: *token,
 		Defects:      defects,
 		Logger:       slog.New(slog.NewTextHandler(stderr, nil)),
+		StatePath:    *state,
 	}
 	if *fixtureDir != "" {
 		opts.Fixtures = os.DirFS(*fixtureDir)
@@ -63,9 +71,9 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "jtb mock: %v\n", err)
 		return exitConfig
 	}
-	defer m.Close()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
+		m.Close()
 		fmt.Fprintf(stderr, "jtb mock: %v\n", err)
 		return exitConfig
 	}
@@ -81,19 +89,13 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(keys) > 0 {
 		fmt.Fprintf(stdout, "try:\n  curl -H 'Authorization: Bearer %s' '%s/v1/tasks/available?limit=2'\n", keys[0], base)
 	}
-	srv := &http.Server{Handler: m, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		fmt.Fprintf(stderr, "jtb mock: %v\n", err)
-		return exitFail
-	case <-ctx.Done():
+	if *state != "" {
+		fmt.Fprintf(stdout, "  state file: %s\n", *state)
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintf(stderr, "jtb mock: shutdown: %v\n", err)
+	// Serve returns once in-flight requests are done and the state file is
+	// one fresh snapshot.
+	if err := mockserver.Serve(ctx, mockserver.NewServer(m, limits), ln, m, *grace); err != nil {
+		fmt.Fprintf(stderr, "jtb mock: %v\n", err)
 		return exitFail
 	}
 	fmt.Fprintln(stdout, "jtb mock: stopped")

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -114,5 +116,86 @@ func TestMockServesAndStops(t *testing.T) {
 	}
 	if strings.Contains(log, "mock_agent_alpha") {
 		t.Errorf("request log leaks the key: %s", log)
+	}
+}
+
+// startMock runs jtb mock with args on a free port and returns its base URL
+// and a stop function that cancels it and returns its exit code.
+func startMockCmd(t *testing.T, args ...string) (string, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- runMock(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), &out, &errOut) }()
+	stop := func() int {
+		cancel()
+		select {
+		case code := <-done:
+			return code
+		case <-time.After(20 * time.Second):
+			t.Fatal("did not stop after cancel")
+			return -1
+		}
+	}
+	t.Cleanup(func() { cancel() })
+	urlLine := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+) `)
+	deadline := time.After(10 * time.Second)
+	for {
+		if m := urlLine.FindStringSubmatch(out.String()); m != nil {
+			return m[1], stop
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("exited early with %d: %s", code, errOut.String())
+		case <-deadline:
+			t.Fatal("no base URL printed")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
+
+func TestMockStateAcrossRestarts(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	base, stop := startMockCmd(t, "--state", state, "--read-header-timeout", "2s", "--grace", "5s")
+	resp, err := http.Post(base+"/_control/tasks", "application/json",
+		strings.NewReader(`{"title":"Kept","description":"d","category":"coding","band":"basic","price":"7.00"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	json.NewDecoder(resp.Body).Decode(&created)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || created.Data.ID == "" {
+		t.Fatalf("create: %d", resp.StatusCode)
+	}
+	if code := stop(); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+	base, stop = startMockCmd(t, "--state", state)
+	defer stop()
+	resp, err = http.Get(base + "/_control/tasks/" + created.Data.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("task created before the restart: %d", resp.StatusCode)
+	}
+}
+
+func TestMockBadLimitFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--read-header-timeout", "soon"},
+		{"--max-header-bytes", "many"},
+		{"--grace", "-"},
+	} {
+		var out, errOut syncBuffer
+		if code := runMock(context.Background(), args, &out, &errOut); code != exitConfig {
+			t.Errorf("%v: exit %d, want %d", args, code, exitConfig)
+		}
 	}
 }

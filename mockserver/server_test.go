@@ -1,0 +1,185 @@
+package mockserver
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStalledClientCannotHoldTheMock opens connections that stall half way
+// through a request and shows that other clients are served meanwhile and
+// that the stalled connection is closed once its timeout passes.
+func TestStalledClientCannotHoldTheMock(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	tests := []struct {
+		name, partial string
+	}{
+		{"half a header", "GET /v1/tasks/available HTTP/1.1\r\nHost: mock\r\nAuthoriz"},
+		{"half a body", "POST /_control/agents HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":"},
+		{"idle keep-alive", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := New(Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := NewServer(m, Limits{ReadHeaderTimeout: timeout, ReadTimeout: timeout, WriteTimeout: 5 * time.Second, IdleTimeout: timeout, MaxHeaderBytes: 8 << 10})
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			go srv.Serve(ln)
+			t.Cleanup(func() { srv.Close() })
+			base := "http://" + ln.Addr().String()
+
+			conn, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			start := time.Now()
+			if _, err := io.WriteString(conn, tt.partial); err != nil {
+				t.Fatal(err)
+			}
+			// (a) others are served while the connection stalls
+			for range 20 {
+				req, _ := http.NewRequest("GET", base+"/v1/tasks/available?limit=1", nil)
+				req.Header.Set("Authorization", "Bearer "+alphaKey)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					t.Fatalf("served %d while a client stalls", resp.StatusCode)
+				}
+			}
+			// (b) the stalled connection is closed by the server after the
+			// timeout; the deadline only guards the test.
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, err = io.ReadAll(conn)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatal("the stalled connection was still open after 10s")
+			}
+			if held := time.Since(start); held < timeout {
+				t.Fatalf("closed after %v, before the %v timeout", held, timeout)
+			}
+		})
+	}
+}
+
+func TestHeaderLimit(t *testing.T) {
+	m, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(m, Limits{ReadHeaderTimeout: 5 * time.Second, MaxHeaderBytes: 4 << 10})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	for _, tt := range []struct {
+		size int
+		want int
+	}{{1 << 10, 200}, {64 << 10, http.StatusRequestHeaderFieldsTooLarge}} {
+		req, _ := http.NewRequest("GET", "http://"+ln.Addr().String()+"/v1/tasks/available?limit=1", nil)
+		req.Header.Set("Authorization", "Bearer "+alphaKey)
+		req.Header.Set("X-Pad", strings.Repeat("a", tt.size))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("header of %d bytes: %d, want %d", tt.size, resp.StatusCode, tt.want)
+		}
+	}
+}
+
+// held lets a test hold a request inside the handler.
+type held struct {
+	next    http.Handler
+	started chan struct{}
+	release chan struct{}
+}
+
+func (h *held) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("X-Hold") != "" {
+		close(h.started)
+		<-h.release
+	}
+	h.next.ServeHTTP(w, r)
+}
+
+// TestGracefulShutdown: a request in flight when the stop comes completes
+// with its answer, Serve waits for it, and the state file holds it.
+func TestGracefulShutdown(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	m, err := New(Options{StatePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &held{next: m, started: make(chan struct{}), release: make(chan struct{})}
+	srv := NewServer(h, DefaultLimits())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- Serve(ctx, srv, ln, m, 10*time.Second) }()
+
+	type result struct {
+		status int
+		err    error
+	}
+	answered := make(chan result, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/_control/agents", strings.NewReader(`{"name":"inflight"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Hold", "1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			answered <- result{err: err}
+			return
+		}
+		resp.Body.Close()
+		answered <- result{status: resp.StatusCode}
+	}()
+	<-h.started
+	stop() // SIGTERM, as jtb mock sees it
+	select {
+	case err := <-served:
+		t.Fatalf("Serve returned %v with a request in flight", err)
+	default:
+	}
+	close(h.release)
+	if r := <-answered; r.err != nil || r.status != http.StatusCreated {
+		t.Fatalf("in-flight request: %d %v", r.status, r.err)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	again, err := New(Options{StatePath: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	found := false
+	for _, a := range again.store.Agents() {
+		found = found || a.Name == "inflight"
+	}
+	if !found {
+		t.Fatal("the in-flight write is not in the state file")
+	}
+}
