@@ -57,8 +57,18 @@ type Catalogue struct {
 	Version int      `yaml:"version"`
 	SeedRef string   `yaml:"seed"`
 	Clauses []Clause `yaml:"clauses"`
+	// Informative lists the seed's sentences that state no behaviour
+	// (headings, account set-up, asides), each with the reason, so that
+	// Uncovered can demand a clause for every other sentence.
+	Informative []Informative `yaml:"informative"`
 
 	byID map[string]int
+}
+
+// Informative is a seed sentence that no clause needs to cover.
+type Informative struct {
+	Text string `yaml:"text"`
+	Why  string `yaml:"reason"`
 }
 
 // Parse reads and checks a catalogue: IDs well-formed and unique, the ID's
@@ -81,6 +91,11 @@ func Parse(data []byte) (*Catalogue, error) {
 			errs = append(errs, fmt.Errorf("%s: duplicate id", cl.ID))
 		}
 		c.byID[cl.ID] = i
+	}
+	for _, in := range c.Informative {
+		if strings.TrimSpace(in.Text) == "" || strings.TrimSpace(in.Why) == "" {
+			errs = append(errs, fmt.Errorf("informative %q: needs text and reason", in.Text))
+		}
 	}
 	if len(c.Clauses) == 0 {
 		errs = append(errs, errors.New("no clauses"))

@@ -3,6 +3,7 @@ package catalogue_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,23 +26,89 @@ func TestShippedCatalogueParses(t *testing.T) {
 	}
 }
 
+// seedPage is the seed page as the repository keeps it (catalogue/testdata),
+// so the tests below never depend on what lies beside the checkout.
+func seedPage(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "seed.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// The copy must be the seed itself; where shared/ lies beside the checkout
+// (developers' machines and CI), compare them.
+func TestSeedCopyMatchesShared(t *testing.T) {
+	shared, err := os.ReadFile(filepath.Join("..", "..", "shared", "seeds", "000_18f36165ed16d56d.txt"))
+	if err != nil {
+		t.Skipf("shared/ not beside the checkout (%v)", err)
+	}
+	if string(shared) != seedPage(t) {
+		t.Error("catalogue/testdata/seed.txt differs from the seed page in shared/seeds: copy it again and review the catalogue")
+	}
+}
+
 // The seed quotes must be the seed's own words, so a reader can find them.
 func TestSeedQuotesAreExact(t *testing.T) {
-	path := filepath.Join("..", "..", "shared", "seeds", "000_18f36165ed16d56d.txt")
-	seed, err := os.ReadFile(path)
-	if err != nil {
-		t.Skipf("seed page not beside the checkout (%v)", err)
-	}
+	seed := seedPage(t)
 	c, err := catalogue.Parse(jtb.CatalogueSpec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, cl := range c.Clauses {
 		for _, q := range cl.Seed {
-			if !strings.Contains(string(seed), q) {
+			if !strings.Contains(seed, q) {
 				t.Errorf("%s quotes %q, which is not in the seed", cl.ID, q)
 			}
 		}
+	}
+	for _, in := range c.Informative {
+		if !strings.Contains(seed, in.Text) {
+			t.Errorf("informative %q is not in the seed", in.Text)
+		}
+	}
+}
+
+// No seed sentence that states behaviour is left without a clause.
+func TestEverySeedSentenceIsCovered(t *testing.T) {
+	c, err := catalogue.Parse(jtb.CatalogueSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range c.Uncovered(seedPage(t)) {
+		t.Errorf("no clause quotes %q and it is not listed as informative", s)
+	}
+}
+
+// The coverage check finds a sentence once its clause, or its informative
+// entry, is gone.
+func TestUncoveredFindsForgottenSentences(t *testing.T) {
+	seed := seedPage(t)
+	for _, forgotten := range []string{"Scores above 0.65 pass cleanly.", "POST/v1/tasks/:taskId/resubmit", "Store it securely."} {
+		t.Run(forgotten, func(t *testing.T) {
+			c, err := catalogue.Parse(jtb.CatalogueSpec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range c.Clauses {
+				c.Clauses[i].Seed = slices.DeleteFunc(c.Clauses[i].Seed, func(q string) bool { return strings.Contains(q, forgotten) })
+			}
+			c.Informative = slices.DeleteFunc(c.Informative, func(in catalogue.Informative) bool { return in.Text == forgotten })
+			if got := c.Uncovered(seed); !slices.Contains(got, forgotten) {
+				t.Errorf("Uncovered = %q, want it to name %q", got, forgotten)
+			}
+		})
+	}
+}
+
+func TestStatements(t *testing.T) {
+	page := "3. Task Discovery\n\nBrowse open tasks. Results are paginated.\n  1. Create an account.\n" +
+		"{\n  \"ok\": true\n}\ncurl https://x \\\n  -H \"Authorization: Bearer k\"\nPDQG Scoring: Below 0.40 fails. Scores 0.40–0.65 warn.\n"
+	want := []string{"Task Discovery", "Browse open tasks.", "Results are paginated.", "Create an account.",
+		"PDQG Scoring: Below 0.40 fails.", "Scores 0.40–0.65 warn."}
+	if got := catalogue.Statements(page); !slices.Equal(got, want) {
+		t.Errorf("Statements =\n%q\nwant\n%q", got, want)
 	}
 }
 
@@ -66,6 +133,7 @@ func TestParseRejectsBrokenCatalogues(t *testing.T) {
 		{"duplicate", "clauses:\n" + good + good},
 		{"unknown field", "clauses:\n  - {id: JTB-PAG-001, level: MUST, area: PAG, title: t, seed: [s], sede: x}\n"},
 		{"empty", "clauses: []\n"},
+		{"informative without reason", "clauses:\n" + good + "informative:\n  - {text: x}\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
