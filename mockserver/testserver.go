@@ -23,7 +23,11 @@ func NewTestServer(tb testing.TB, opts Options) *TestServer {
 	if err != nil {
 		tb.Fatalf("mockserver: %v", err)
 	}
-	srv := httptest.NewServer(m)
+	srv := httptest.NewUnstartedServer(m)
+	l := DefaultLimits()
+	srv.Config.ReadHeaderTimeout, srv.Config.ReadTimeout, srv.Config.WriteTimeout = l.ReadHeaderTimeout, l.ReadTimeout, l.WriteTimeout
+	srv.Config.IdleTimeout, srv.Config.MaxHeaderBytes = l.IdleTimeout, l.MaxHeaderBytes
+	srv.Start()
 	tb.Cleanup(func() {
 		srv.Close()
 		m.Close()
