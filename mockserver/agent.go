@@ -292,15 +292,7 @@ func (m *Mock) listTasks(c *call) reply {
 	if err != nil {
 		return m.fail(err)
 	}
-	v := pageView{Items: make([]taskView, len(page.Items)),
-		Pagination: paginationView{HasMore: page.HasMore, TotalEstimate: page.TotalEstimate}}
-	for i, t := range page.Items {
-		v.Items[i] = m.taskOf(t)
-	}
-	if page.NextCursor != "" {
-		v.Pagination.NextCursor = &page.NextCursor
-	}
-	return m.dataReply(http.StatusOK, v)
+	return m.pageReply(page)
 }
 
 func (m *Mock) createBid(c *call) reply {

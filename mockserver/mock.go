@@ -52,6 +52,7 @@ type Mock struct {
 	agent   []*operation
 	control []*operation
 	fixture core.Seed
+	encoded itemCache // the listing's encoded tasks (encode.go)
 	closed  sync.Once
 	journal *journal // nil without Options.StatePath
 }

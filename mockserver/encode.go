@@ -1,0 +1,87 @@
+package mockserver
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/jobtobot/jtb/mockserver/core"
+)
+
+// The listing is the mock's hottest answer (agents poll it in their test
+// loops), and reflection-based encoding of 20 tasks was most of its cost
+// (docs/PERFORMANCE.md). A task's listing fields do not change while it is
+// listed, so each task is encoded once and the page is assembled from those
+// bytes; the result is byte for byte what encoding/json writes for pageView
+// (TestPageEncodingMatchesReflection).
+
+// maxCachedItems bounds the cache; past it, tasks are encoded per request.
+const maxCachedItems = 100_000
+
+// itemCache holds the encoded JSON of listed tasks, by task id.
+type itemCache struct {
+	entries sync.Map // string → *encodedItem
+	size    atomic.Int64
+}
+
+type encodedItem struct {
+	task core.Task // what was encoded: the entry serves only an identical task
+	json []byte
+}
+
+// encodedTask is json.Marshal(m.taskOf(t)), encoded once per task. An entry
+// is used only while the task is equal field for field to the one encoded,
+// so a status shown in the listing (a defect) or a reset can never serve
+// stale bytes.
+func (m *Mock) encodedTask(t core.Task) ([]byte, error) {
+	if v, ok := m.encoded.entries.Load(t.ID); ok {
+		if e := v.(*encodedItem); e.task == t {
+			return e.json, nil
+		}
+	}
+	data, err := json.Marshal(m.taskOf(t))
+	if err != nil {
+		return nil, err
+	}
+	if m.encoded.size.Load() < maxCachedItems {
+		if _, loaded := m.encoded.entries.Swap(t.ID, &encodedItem{task: t, json: data}); !loaded {
+			m.encoded.size.Add(1)
+		}
+	}
+	return data, nil
+}
+
+// pageReply is m.dataReply(200, pageView{...}) without reflection.
+func (m *Mock) pageReply(page core.Page) reply {
+	const head, mid = `{"ok":true,"data":{"items":[`, `],"pagination":{"next_cursor":`
+	buf := make([]byte, 0, len(head)+len(mid)+128+450*len(page.Items))
+	buf = append(buf, head...)
+	for i, t := range page.Items {
+		item, err := m.encodedTask(t)
+		if err != nil {
+			return m.errorReply(core.CodeInternal, "encoding the answer failed")
+		}
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, item...)
+	}
+	buf = append(buf, mid...)
+	if page.NextCursor == "" {
+		buf = append(buf, "null"...)
+	} else {
+		c, err := json.Marshal(page.NextCursor)
+		if err != nil {
+			return m.errorReply(core.CodeInternal, "encoding the answer failed")
+		}
+		buf = append(buf, c...)
+	}
+	buf = append(buf, `,"has_more":`...)
+	buf = strconv.AppendBool(buf, page.HasMore)
+	buf = append(buf, `,"total_estimate":`...)
+	buf = strconv.AppendInt(buf, int64(page.TotalEstimate), 10)
+	buf = append(buf, "}}}"...)
+	return reply{status: http.StatusOK, body: buf}
+}
