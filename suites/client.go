@@ -76,6 +76,9 @@ type Exchange struct {
 	Status           int
 	Header           http.Header
 	Body             []byte
+	// Truncated says the answer's body was longer than MaxBody and Body
+	// holds only its first MaxBody bytes.
+	Truncated bool
 
 	redact Redactor
 }
@@ -83,23 +86,33 @@ type Exchange struct {
 // bodyExcerpt is how much of a body a failure message shows.
 const bodyExcerpt = 800
 
+// MaxBody caps how much of an answer the suite reads: no answer of the
+// contract comes near it, and a target that streams without end must not
+// exhaust the run's memory.
+const MaxBody = 2 << 20
+
 // String renders the exchange for a failure message, secrets redacted.
 func (x *Exchange) String() string {
 	if x == nil {
 		return "(no exchange)"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "  %s %s (as %s)\n", x.Method, x.Path, x.As)
+	fmt.Fprintf(&b, "  %s %s (as %s)\n", x.Method, x.redact.String(x.Path), x.As)
 	if len(x.RequestBody) > 0 {
-		fmt.Fprintf(&b, "  request body: %s\n", excerpt(x.RequestBody))
+		fmt.Fprintf(&b, "  request body: %s\n", excerpt(x.redact, x.RequestBody))
 	}
-	fmt.Fprintf(&b, "  -> %d %s\n", x.Status, x.Header.Get("Content-Type"))
-	fmt.Fprintf(&b, "  body: %s", excerpt(x.Body))
-	return x.redact.String(b.String())
+	fmt.Fprintf(&b, "  -> %d %s\n", x.Status, x.redact.String(x.Header.Get("Content-Type")))
+	fmt.Fprintf(&b, "  body: %s", excerpt(x.redact, x.Body))
+	if x.Truncated {
+		fmt.Fprintf(&b, " (the answer is longer than %d MiB; the suite read no more)", MaxBody>>20)
+	}
+	return b.String()
 }
 
-func excerpt(body []byte) string {
-	s := string(body)
+// excerpt redacts the body before it cuts it, so that a cut never leaves
+// part of a secret behind.
+func excerpt(redact Redactor, body []byte) string {
+	s := redact.String(string(body))
 	if len(s) > bodyExcerpt {
 		s = s[:bodyExcerpt] + fmt.Sprintf("... (%d bytes)", len(body))
 	}
@@ -150,6 +163,9 @@ func (c *Client) Do(r Request) *Exchange {
 	if err != nil {
 		Fail(c.redact.String(err.Error()))
 	}
+	if x.Truncated {
+		Fail(fmt.Sprintf("the answer is longer than the suite's limit of %d MiB\n%s", MaxBody>>20, x))
+	}
 	if err := c.validate(r, x); err != nil {
 		Fail(fmt.Sprintf("the answer breaks %s: %s\n%s", c.doc, c.redact.String(err.Error()), x))
 	}
@@ -184,13 +200,18 @@ func (c *Client) do(ctx context.Context, r Request) (*Exchange, error) {
 		return nil, fmt.Errorf("%s %s (as %s): %w", r.Method, r.Path, c.as, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	// One byte past the cap tells a body of exactly MaxBody from a longer one.
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s %s (as %s): reading the answer: %w", r.Method, r.Path, c.as, err)
+		return nil, fmt.Errorf("%s %s (as %s): reading the answer (%d %s): %w", r.Method, r.Path, c.as, resp.StatusCode, resp.Header.Get("Content-Type"), err)
+	}
+	truncated := len(data) > MaxBody
+	if truncated {
+		data = data[:MaxBody]
 	}
 	return &Exchange{
 		Method: r.Method, Path: r.Path, As: c.as, RequestBody: r.Body,
-		Status: resp.StatusCode, Header: resp.Header, Body: data, redact: c.redact,
+		Status: resp.StatusCode, Header: resp.Header, Body: data, Truncated: truncated, redact: c.redact,
 	}, nil
 }
 

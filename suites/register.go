@@ -9,6 +9,7 @@
 package suites
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -30,11 +31,21 @@ const (
 
 // specs registers the specs against one connected target.
 type specs struct {
-	env *Env
+	env  *Env
+	errs []error // spec bugs found while Ginkgo builds the tree
 }
 
+// Registered is what Register declared.
+type Registered struct{ s *specs }
+
+// Err reports the spec bugs found while Ginkgo built the spec tree, such as
+// a spec that names a clause the catalogue does not hold. Ginkgo builds the
+// tree in PreviewSpecs or RunSpecs, so call Err after PreviewSpecs and
+// before running anything.
+func (r *Registered) Err() error { return errors.Join(r.s.errs...) }
+
 // Register declares every spec. Call it once, before RunSpecs.
-func Register(env *Env) {
+func Register(env *Env) *Registered {
 	s := &specs{env: env}
 	Describe("Agent API conformance", func() {
 		s.authSpecs()
@@ -46,14 +57,17 @@ func Register(env *Env) {
 		s.resubmitSpecs()
 		s.progressSpecs()
 	})
+	return &Registered{s: s}
 }
 
-// clauseLabels are the area and level labels of a clause; an unknown ID is a
-// spec bug and stops the registration.
+// clauseLabels are the area and level labels of a clause. An unknown ID is a
+// spec bug: it is recorded for Registered.Err (a panic here would end the
+// process inside Ginkgo's tree building, with no clear message).
 func (s *specs) clauseLabels(id string) Labels {
 	cl, ok := s.env.Catalogue.Clause(id)
 	if !ok {
-		panic(fmt.Sprintf("suites: spec names clause %s, which catalogue.yaml does not hold", id))
+		s.errs = append(s.errs, fmt.Errorf("a spec names clause %s, which the catalogue does not hold", id))
+		return Label()
 	}
 	return Label(cl.AreaLabel(), cl.LevelLabel())
 }

@@ -22,8 +22,17 @@ type Target struct {
 	ControlURL   string // serves /_control/...; defaults to BaseURL
 	ControlToken string // bearer token of the control API, optional
 	ReadOnly     bool   // run only specs that write nothing
-	Timeout      time.Duration
+	// Timeout bounds each request, the preflight's included; zero means
+	// DefaultTimeout.
+	Timeout time.Duration
 }
+
+// MaxHeader caps the size of an answer's header (net/http's own default
+// is 10 MB).
+const MaxHeader = 1 << 20
+
+// DefaultTimeout is the request timeout when none is set.
+const DefaultTimeout = 10 * time.Second
 
 // Env names of the Target's settings (flags fall back to these).
 const (
@@ -32,17 +41,27 @@ const (
 	EnvAPIKeyB      = "JTB_API_KEY_B"
 	EnvControlURL   = "JTB_CONTROL_URL"
 	EnvControlToken = "JTB_CONTROL_TOKEN"
+	EnvTimeout      = "JTB_TIMEOUT" // a Go duration, e.g. 10s
 )
 
-// TargetFromEnv reads the Target's settings from the environment.
-func TargetFromEnv(getenv func(string) string) Target {
-	return Target{
+// TargetFromEnv reads the Target's settings from the environment; only a
+// timeout that is not a positive duration is an error.
+func TargetFromEnv(getenv func(string) string) (Target, error) {
+	t := Target{
 		BaseURL:      getenv(EnvBaseURL),
 		APIKey:       getenv(EnvAPIKey),
 		APIKeyB:      getenv(EnvAPIKeyB),
 		ControlURL:   getenv(EnvControlURL),
 		ControlToken: getenv(EnvControlToken),
 	}
+	if raw := getenv(EnvTimeout); raw != "" {
+		d, err := time.ParseDuration(raw)
+		if err != nil || d <= 0 {
+			return t, fmt.Errorf("%s=%q is not a positive duration such as 10s", EnvTimeout, raw)
+		}
+		t.Timeout = d
+	}
+	return t, nil
 }
 
 // Redactor hides this target's secrets.
@@ -88,14 +107,10 @@ type Env struct {
 	redact Redactor
 }
 
-// preflightTimeout bounds the first request: a target that never answers
-// ends the run early instead of timing out every spec.
-const preflightTimeout = 5 * time.Second
-
 // Connect checks the target answers, finds its control API and agents.
 func Connect(ctx context.Context, t Target) (*Env, error) {
 	if t.Timeout <= 0 {
-		t.Timeout = 10 * time.Second
+		t.Timeout = DefaultTimeout
 	}
 	t.BaseURL = strings.TrimRight(t.BaseURL, "/")
 	if t.ControlURL == "" {
@@ -117,7 +132,10 @@ func Connect(ctx context.Context, t Target) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	httpc := &http.Client{Timeout: t.Timeout}
+	// A hostile target may send endless headers as well as endless bodies.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxResponseHeaderBytes = MaxHeader
+	httpc := &http.Client{Timeout: t.Timeout, Transport: transport}
 	redact := t.Redactor()
 	env := &Env{Target: t, Catalogue: cat, redact: redact}
 	agent := func(name, key string) *Client {
@@ -129,28 +147,31 @@ func Connect(ctx context.Context, t Target) (*Env, error) {
 	}
 	env.Anonymous = agent("no key", "")
 
-	pctx, cancel := context.WithTimeout(ctx, preflightTimeout)
-	defer cancel()
-	if _, err := env.Anonymous.do(pctx, Request{Method: http.MethodGet, Path: "/v1/tasks/available"}); err != nil {
-		return nil, fmt.Errorf("the target at %s does not answer: %w", t.BaseURL, err)
+	// The preflight: a target that never answers ends the run here, after
+	// one request timeout, instead of timing out every spec. Any answer will
+	// do (a 10 MB one too): judging answers is the specs' business.
+	if _, err := env.Anonymous.do(ctx, Request{Method: http.MethodGet, Path: "/v1/tasks/available"}); err != nil {
+		return nil, fmt.Errorf("the target at %s does not answer (timeout %s): %w", t.BaseURL, t.Timeout, err)
 	}
 
 	control := &Client{http: httpc, base: t.ControlURL, router: controlRouter, doc: "control-api.yaml", as: "control", redact: redact}
 	if t.ControlToken != "" {
 		control.auth = "Bearer " + t.ControlToken
 	}
-	x, err := control.do(pctx, Request{Method: http.MethodGet, Path: "/_control/capabilities"})
+	x, err := control.do(ctx, Request{Method: http.MethodGet, Path: "/_control/capabilities"})
+	var caps struct {
+		Data *Capabilities `json:"data"`
+	}
 	switch {
 	case err != nil:
 		env.NoControl = fmt.Sprintf("the control API at %s/_control does not answer: %v", t.ControlURL, err)
+	case x.Status == http.StatusOK && (x.Truncated || json.Unmarshal(x.Body, &caps) != nil || caps.Data == nil):
+		// Not a control API (a catch-all page, say): its specs are skipped
+		// with this reason, and the Agent API is still checked.
+		env.NoControl = fmt.Sprintf("no control API at %s/_control (GET /_control/capabilities answered 200 %s without a capabilities envelope)",
+			t.ControlURL, x.Header.Get("Content-Type"))
 	case x.Status == http.StatusOK:
-		var envl struct {
-			Data Capabilities `json:"data"`
-		}
-		if err := json.Unmarshal(x.Body, &envl); err != nil {
-			return nil, fmt.Errorf("control API capabilities: %w", err)
-		}
-		env.Caps, env.Control = envl.Data, control
+		env.Caps, env.Control = *caps.Data, control
 	case x.Status == http.StatusUnauthorized || x.Status == http.StatusForbidden:
 		return nil, fmt.Errorf("the control API at %s/_control refused the control token (%d): set --control-token", t.ControlURL, x.Status)
 	default:
@@ -162,7 +183,7 @@ func Connect(ctx context.Context, t Target) (*Env, error) {
 		if *k != "" || env.Control == nil || !env.Caps.Agents {
 			continue
 		}
-		created, err := control.do(pctx, Request{Method: http.MethodPost, Path: "/_control/agents", Body: JSON(map[string]string{"name": "jtb-check"})})
+		created, err := control.do(ctx, Request{Method: http.MethodPost, Path: "/_control/agents", Body: JSON(map[string]string{"name": "jtb-check"})})
 		if err != nil || created.Status != http.StatusCreated {
 			return nil, fmt.Errorf("creating an agent through the control API failed: %v %s", err, created)
 		}

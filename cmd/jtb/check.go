@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -19,6 +20,7 @@ import (
 	"github.com/jobtobot/jtb/mockserver"
 	"github.com/jobtobot/jtb/suites"
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/formatter"
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
@@ -33,11 +35,18 @@ type checkOptions struct {
 	strict      bool
 	defects     repeated
 	noControl   bool
+	catalogue   string
 }
 
 func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer) (checkOptions, error) {
 	var o checkOptions
-	env := suites.TargetFromEnv(getenv)
+	env, err := suites.TargetFromEnv(getenv)
+	if err != nil {
+		return o, err
+	}
+	if env.Timeout == 0 {
+		env.Timeout = suites.DefaultTimeout
+	}
 	fs := flag.NewFlagSet("jtb check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.target.BaseURL, "base-url", env.BaseURL, "Agent API base URL (env "+suites.EnvBaseURL+"); none: an in-process mock")
@@ -46,18 +55,22 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&o.target.ControlURL, "control-url", env.ControlURL, "URL serving /_control/... (env "+suites.EnvControlURL+"); default the base URL")
 	fs.StringVar(&o.target.ControlToken, "control-token", env.ControlToken, "control API bearer token (env "+suites.EnvControlToken+")")
 	fs.BoolVar(&o.target.ReadOnly, "read-only", false, "run only specs that write nothing to the target")
-	fs.DurationVar(&o.target.Timeout, "timeout", 10*time.Second, "timeout of each request")
+	fs.DurationVar(&o.target.Timeout, "timeout", env.Timeout, "timeout of each request, the preflight's included (env "+suites.EnvTimeout+")")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "ginkgo label filter, e.g. 'discovery && must' or '!clock'")
 	fs.StringVar(&o.junitReport, "junit-report", "", "write a JUnit XML report to this file")
 	fs.StringVar(&o.jsonReport, "json-report", "", "write a JSON report to this file")
 	fs.BoolVar(&o.strict, "strict", false, "SHOULD failures also fail the run")
 	fs.Var(&o.defects, "defect", "in-process mock only: break one rule (repeatable; see jtb mock --defect list)")
 	fs.BoolVar(&o.noControl, "no-control", false, "in-process mock only: disable its control API")
+	fs.StringVar(&o.catalogue, "catalogue", "", "check the specs against this clause catalogue instead of the built-in one")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.target.Timeout <= 0 {
+		return o, fmt.Errorf("--timeout %s: want a positive duration", o.target.Timeout)
 	}
 	if o.target.BaseURL != "" && (len(o.defects) > 0 || o.noControl) {
 		return o, errors.New("--defect and --no-control apply only to the in-process mock (no --base-url)")
@@ -79,6 +92,17 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitConfig
 	}
 	redact := o.target.Redactor()
+	var cat *catalogue.Catalogue
+	if o.catalogue != "" {
+		data, err := os.ReadFile(o.catalogue)
+		if err == nil {
+			cat, err = catalogue.Parse(data)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "jtb check: --catalogue: %v\n", err)
+			return exitConfig
+		}
+	}
 	if o.target.BaseURL == "" {
 		stop, target, err := startMock(o)
 		if err != nil {
@@ -99,9 +123,30 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitConfig
 	}
 	redact = env.Redactor()
-	fmt.Fprintf(stdout, "jtb check: %s\n", env.Describe())
+	fmt.Fprintf(stdout, "jtb check: %s\n", redact.String(env.Describe()))
+	if cat != nil {
+		env.Catalogue = cat
+	}
 
-	suites.Register(env)
+	// Ginkgo prints failures itself, straight to standard output: route
+	// that through the redactor too, a line at a time so no secret is split.
+	ginkgoOut := &redactingWriter{w: stdout, redact: redact}
+	defer ginkgoOut.Flush()
+	prevOut, prevErr := formatter.ColorableStdOut, formatter.ColorableStdErr
+	formatter.ColorableStdOut, formatter.ColorableStdErr = ginkgoOut, &redactingWriter{w: stderr, redact: redact}
+	defer func() { formatter.ColorableStdOut, formatter.ColorableStdErr = prevOut, prevErr }()
+
+	registered := suites.Register(env)
+	// Building the spec tree first turns a spec bug into a clear error
+	// before anything is sent to the target.
+	preview := ginkgo.PreviewSpecs("JobToBot Agent API")
+	if err := registered.Err(); err != nil {
+		fmt.Fprintf(stderr, "jtb check: the specs do not match the catalogue:\n%v\n", err)
+		return exitConfig
+	}
+	if err := suites.CheckCoverage(env.Catalogue, preview); err != nil {
+		fmt.Fprintf(stderr, "jtb check: warning: catalogue and specs are not in step:\n%v\n", err)
+	}
 	var report types.Report
 	ginkgo.ReportAfterSuite("jtb check summary", func(r ginkgo.Report) { report = r })
 	gomega.RegisterFailHandler(ginkgo.Fail)
@@ -114,6 +159,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	start := time.Now()
 	ginkgo.RunSpecs(failRecorder{}, "JobToBot Agent API", suiteConfig, reporterConfig)
 	elapsed := time.Since(start)
+	ginkgoOut.Flush()
 
 	if err := writeReports(report, o, redact); err != nil {
 		fmt.Fprintf(stderr, "jtb check: %v\n", err)
@@ -280,5 +326,33 @@ func (s summary) print(w io.Writer, redact suites.Redactor, elapsed time.Duratio
 		fmt.Fprintf(w, "PASS with warnings: every MUST clause holds; %d SHOULD spec(s) failed\n", s.shouldFailed)
 	default:
 		fmt.Fprintln(w, "PASS: every selected clause holds")
+	}
+}
+
+// redactingWriter redacts what passes through it a line at a time, so a
+// secret split across two writes is still hidden. Flush writes the rest.
+type redactingWriter struct {
+	w       io.Writer
+	redact  suites.Redactor
+	pending []byte
+}
+
+func (r *redactingWriter) Write(p []byte) (int, error) {
+	r.pending = append(r.pending, p...)
+	if i := bytes.LastIndexByte(r.pending, '\n'); i >= 0 {
+		_, err := r.w.Write(r.redact.Bytes(r.pending[:i+1]))
+		r.pending = append(r.pending[:0], r.pending[i+1:]...)
+		if err != nil {
+			return len(p), err
+		}
+	}
+	return len(p), nil
+}
+
+// Flush writes what is left after the last newline.
+func (r *redactingWriter) Flush() {
+	if len(r.pending) > 0 {
+		r.w.Write(r.redact.Bytes(r.pending))
+		r.pending = r.pending[:0]
 	}
 }

@@ -24,6 +24,9 @@ func TestCheckRefusesBadConfiguration(t *testing.T) {
 		{"api key without base URL", []string{"--api-key", "jtb_live_secret_key_123"}, "--api-key without --base-url"},
 		{"not a URL", []string{"--base-url", "ftp://x", "--api-key", "k"}, "not an http(s) URL"},
 		{"unknown defect", []string{"--defect", "no-such-defect"}, "no-such-defect"},
+		{"zero timeout", []string{"--timeout", "0s"}, "want a positive duration"},
+		{"negative timeout", []string{"--timeout", "-1s"}, "want a positive duration"},
+		{"unreadable catalogue", []string{"--catalogue", "/nonexistent/catalogue.yaml"}, "--catalogue"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,7 +52,8 @@ func TestCheckStopsOnASilentTarget(t *testing.T) {
 	}
 	defer ln.Close() // accepts connections (backlog) but never answers
 	var stdout, stderr bytes.Buffer
-	code := runCheck(context.Background(), []string{"--base-url", "http://" + ln.Addr().String(), "--api-key", "jtb_live_secret_key_123"}, &stdout, &stderr)
+	// The preflight follows --timeout, so the test need not wait out the default.
+	code := runCheck(context.Background(), []string{"--base-url", "http://" + ln.Addr().String(), "--api-key", "jtb_live_secret_key_123", "--timeout", "200ms"}, &stdout, &stderr)
 	if code != exitConfig {
 		t.Fatalf("exit %d, want %d", code, exitConfig)
 	}
