@@ -2,7 +2,6 @@ package mockserver
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -178,16 +177,20 @@ func (m *Mock) readBody(r *http.Request) ([]byte, reply, bool) {
 }
 
 // validate checks the request against the operation in the document with
-// kin-openapi; auth was already checked by hand, so it is a no-op here.
+// kin-openapi; auth was already checked by hand (the route carries no
+// security requirement, see bindOperations).
 func (m *Mock) validate(c *call) (reply, bool) {
 	route := c.op.route
 	if route == nil {
 		return reply{}, true
 	}
-	pathParams := make(map[string]string, len(c.params))
-	for i, name := range c.op.params {
-		if i < len(c.params) {
-			pathParams[name] = c.params[i]
+	var pathParams map[string]string
+	if len(c.op.params) > 0 {
+		pathParams = make(map[string]string, len(c.op.params))
+		for i, name := range c.op.params {
+			if i < len(c.params) {
+				pathParams[name] = c.params[i]
+			}
 		}
 	}
 	c.query = c.r.URL.Query()
@@ -197,15 +200,19 @@ func (m *Mock) validate(c *call) (reply, bool) {
 			query = cloneWithout(query, "limit") // the broken mock lets it through
 		}
 	}
-	opts := &openapi3filter.Options{
-		AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
-		SkipSettingDefaults: true,
-		ExcludeRequestBody:  m.skipBodyValidation(c),
+	opts := c.op.validateOpts
+	if m.skipBodyValidation(c) {
+		opts = c.op.validateOptsNoBody
 	}
-	req := c.r.Clone(context.Background())
-	req.Body = io.NopCloser(bytes.NewReader(c.body))
+	// A shallow copy is enough: validation reads the request and replaces
+	// only the body, which was already read into c.body.
+	req := *c.r
+	req.Body = http.NoBody
+	if route.Operation.RequestBody != nil {
+		req.Body = io.NopCloser(bytes.NewReader(c.body))
+	}
 	req.ContentLength = int64(len(c.body))
-	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams, QueryParams: query, Route: route, Options: opts}
+	in := &openapi3filter.RequestValidationInput{Request: &req, PathParams: pathParams, QueryParams: query, Route: route, Options: opts}
 	if err := openapi3filter.ValidateRequest(c.r.Context(), in); err != nil {
 		return m.errorReply(core.CodeBadRequest, validationMessage(err)), false
 	}
@@ -225,6 +232,10 @@ func cloneWithout(q url.Values, name string) url.Values {
 // skipBodyValidation lets a defect's bad body reach the core, which the
 // schema would otherwise refuse first.
 func (m *Mock) skipBodyValidation(c *call) bool {
+	// Decoding the body is for these two defects only: not on every request.
+	if !m.defects.Has(core.BidNonpositivePrice) && !m.defects.Has(core.DeliverEmptyScored) {
+		return false
+	}
 	var body map[string]any
 	if json.Unmarshal(c.body, &body) != nil {
 		return false

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 )
 
@@ -18,7 +19,9 @@ type operation struct {
 	control bool
 	route   *routers.Route // nil when the document lacks the operation
 	params  []string       // the spec's path parameter names, in order
-	handle  func(m *Mock, c *call) reply
+	// The validation options, made once: with and without the body.
+	validateOpts, validateOptsNoBody *openapi3filter.Options
+	handle                           func(m *Mock, c *call) reply
 }
 
 func op(method, pattern string, control bool, h func(*Mock, *call) reply) *operation {
@@ -68,7 +71,15 @@ func bindOperations(doc *openapi3.T, ops []*operation, prefix string) ([]*operat
 			if specOp == nil {
 				return nil, fmt.Errorf("%s %s: the document has the path but not the method", o.method, path)
 			}
-			o.route = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: o.method, Operation: specOp}
+			// Authentication is checked by hand before validation (401
+			// comes first), so the operation validated against carries no
+			// security requirement: kin-openapi would otherwise walk the
+			// schemes on every request only to call a no-op.
+			noSecurity := *specOp
+			noSecurity.Security = &openapi3.SecurityRequirements{}
+			o.route = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: o.method, Operation: &noSecurity}
+			o.validateOpts = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SkipSettingDefaults: true}
+			o.validateOptsNoBody = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SkipSettingDefaults: true, ExcludeRequestBody: true}
 			for _, m := range paramPattern.FindAllStringSubmatch(path, -1) {
 				o.params = append(o.params, m[1])
 			}
