@@ -51,7 +51,9 @@ func (m *Mock) serveAgent(w http.ResponseWriter, r *http.Request, op *operation,
 			return
 		}
 	}
-	m.write(w, r, m.runAgent(c))
+	rep = m.runAgent(c)
+	m.write(w, r, rep)
+	m.encoded.release(rep) // written and, without an Idempotency-Key, not kept
 }
 
 func (m *Mock) serveIdempotent(w http.ResponseWriter, c *call, key string) {

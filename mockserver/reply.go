@@ -15,7 +15,8 @@ type reply struct {
 	status      int
 	body        []byte
 	header      http.Header
-	contentType string // "": application/json
+	contentType string  // "": application/json
+	page        *[]byte // a pooled buffer holding body (the listing), see itemCache.release
 }
 
 // statusOf is the one table of error code → HTTP status.
