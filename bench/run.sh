@@ -94,6 +94,8 @@ measure() {
   echo "run=$run server=$server ${line#RESULT }" >>"$results"
 }
 
+load_before=$(cut -d' ' -f1 /proc/loadavg)
+
 # --- tools -----------------------------------------------------------------
 export NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 if ! command -v wrk >/dev/null; then
@@ -164,6 +166,7 @@ echo
 echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/{print $2}') GiB, $(uname -sr), $(go version | cut -d' ' -f3),"
 echo "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), Prism $(cat "$work/prism-version.txt"), Node $(node --version)."
 echo "Load: \`wrk -t$THREADS -c$CONNS -d$DURATION --latency\` after a $WARMUP warm-up, wrk and the server on the same cores."
+echo "1-minute load average before the run: $load_before, after: $(cut -d' ' -f1 /proc/loadavg) (other work on the machine shows up in p99 first)."
 echo "Listing body $(wc -c <"$work/listing.json") bytes; bid answer $(wc -c <"$work/bid.json") bytes; bids over $TASKS tasks x $AGENTS agents."
 echo
 "$work/benchtool" table -results "$results"
