@@ -15,7 +15,7 @@ DURATION=${DURATION:-10s}      # each measured wrk run
 WARMUP=${WARMUP:-2s}           # each warm-up wrk run (not reported)
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-16}
-TASKS=${BENCH_TASKS:-3000}     # tasks x agents fresh (agent, task) bid pairs
+TASKS=${BENCH_TASKS:-4000}     # tasks x agents fresh (agent, task) bid pairs
 AGENTS=${BENCH_AGENTS:-100}
 PRISM=@stoplight/prism-cli@5.14.2
 KEY=jtb_live_mock_agent_alpha  # a fixture key: public by design
@@ -81,8 +81,8 @@ measure() {
   local warm=() meas=()
   if [ "$run" = bids ]; then
     local pairs=$((TASKS * AGENTS))
-    warm=(-- "$work/tasks.txt" "$work/keys.txt" "$THREADS" 0)
-    meas=(-- "$work/tasks.txt" "$work/keys.txt" "$THREADS" $((pairs / 5)))
+    warm=(-- "$work/tasks.txt" "$work/keys.txt" "$THREADS" 0 $((pairs / 5)))
+    meas=(-- "$work/tasks.txt" "$work/keys.txt" "$THREADS" $((pairs / 5)) "$pairs")
   fi
   local headers=(-H "Authorization: Bearer $KEY")
   log "$server $run: warm-up $WARMUP, then $DURATION"
