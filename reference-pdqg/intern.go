@@ -21,6 +21,17 @@ func newInternTable(hint int) *internTable {
 	return &internTable{keys: make([]uint64, size), ids: make([]int32, size), mask: uint64(size - 1)}
 }
 
+// reset empties t for about hint keys, reusing its slices when their size
+// suits; a nil t gives a new table.
+func (t *internTable) reset(hint int) *internTable {
+	if t == nil || len(t.keys) < hint*2 || len(t.keys) > 16*hint+1024 {
+		return newInternTable(hint)
+	}
+	clear(t.keys)
+	t.n, t.zero, t.zeroI = 0, false, 0
+	return t
+}
+
 // slot spreads the FNV hash (whose low bits are weak for short words) with a
 // Fibonacci multiply.
 func (t *internTable) slot(k uint64) uint64 {

@@ -8,7 +8,8 @@ import (
 // lexicon holds the word lists the scorer looks words up in, keyed by the
 // same 64-bit hash the tokeniser computes, so a lookup never builds a string.
 type lexicon struct {
-	classes  map[uint64]uint8 // word hash -> class bits (cStop, cLorem, ...)
+	classes  map[uint64]uint8 // word hash -> class bits (cStop, cLorem, ...), while building
+	table    *internTable     // the same, flat, for the per-word lookup
 	refusals phraseSet
 	fillers  phraseSet
 }
@@ -35,7 +36,17 @@ func buildLexicon() *lexicon {
 	for last := range lx.fillers.byLast {
 		lx.classes[last] |= cFillerEnd
 	}
+	lx.table = newInternTable(len(lx.classes))
+	for h, c := range lx.classes {
+		lx.table.put(h, int32(c))
+	}
 	return lx
+}
+
+// class returns the class bits of a word hash (0 for a word in no list).
+func (lx *lexicon) class(h uint64) uint8 {
+	c, _ := lx.table.get(h)
+	return uint8(c)
 }
 
 func (lx *lexicon) add(list string, class uint8) {

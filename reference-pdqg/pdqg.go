@@ -114,6 +114,7 @@ func Score(t Task, content string) Result {
 	cat := normCategory(t.Category)
 	terms := newTaskTerms(t)
 	sc := newScanner(lx, content, terms)
+	defer sc.release()
 	sc.scan()
 	st := sc.finish()
 	// A translation shares no words with its English task by design, so
@@ -173,7 +174,7 @@ func normCategory(c string) string { return strings.ToLower(strings.TrimSpace(c)
 // taskTerms are the task's content words (by stem) with their weight: title
 // words count double. shingles are the description's 5-word shingles.
 type taskTerms struct {
-	index    map[uint64]int32
+	index    *internTable // stem hash -> term
 	weights  []int32
 	shingles map[uint64]struct{}
 }
@@ -183,7 +184,7 @@ func newTaskTerms(t Task) *taskTerms {
 		return nil
 	}
 	lx := loadLexicon()
-	tt := &taskTerms{index: map[uint64]int32{}, shingles: map[uint64]struct{}{}}
+	tt := &taskTerms{index: newInternTable(32), shingles: map[uint64]struct{}{}}
 	add := func(s string, weight int32) {
 		tk := tokenizer{s: s}
 		for {
@@ -191,14 +192,14 @@ func newTaskTerms(t Task) *taskTerms {
 			if !ok {
 				return
 			}
-			if lx.classes[tok.h]&(cStop|cMeta) != 0 || tok.end-tok.start < 3 || tok.flags&fDigit != 0 {
+			if lx.class(tok.h)&(cStop|cMeta) != 0 || tok.end-tok.start < 3 || tok.flags&fDigit != 0 {
 				continue
 			}
-			if i, ok := tt.index[tok.p]; ok {
+			if i, ok := tt.index.get(tok.p); ok {
 				tt.weights[i] = max(tt.weights[i], weight)
 				continue
 			}
-			tt.index[tok.p] = int32(len(tt.weights))
+			tt.index.put(tok.p, int32(len(tt.weights)))
 			tt.weights = append(tt.weights, weight)
 		}
 	}

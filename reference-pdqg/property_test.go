@@ -1,8 +1,10 @@
 package pdqg
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -126,5 +128,38 @@ func TestDeterministic(t *testing.T) {
 				t.Fatalf("two runs differ:\n%s\n%s", breakdown(want), breakdown(got))
 			}
 		}
+	}
+}
+
+// Score reuses buffers between calls (a sync.Pool); no call may see what an
+// earlier one left: the same inputs scored fresh, then in reverse order each
+// after a large and an empty input, then all at once, give equal results.
+func TestScoreDoesNotDependOnEarlierCalls(t *testing.T) {
+	ins := propertyInputs(t)[:60]
+	want := make([]string, len(ins))
+	for i, in := range ins {
+		want[i] = fmt.Sprintf("%+v", Score(in.task, in.content))
+	}
+	big := strings.Repeat(ins[0].content+"\n\n", 256<<10/(len(ins[0].content)+2)+1)
+	for i := len(ins) - 1; i >= 0; i-- {
+		Score(ins[(i+1)%len(ins)].task, big)
+		Score(Task{}, "")
+		if got := fmt.Sprintf("%+v", Score(ins[i].task, ins[i].content)); got != want[i] {
+			t.Fatalf("input %d scored after others:\n%s\nwant\n%s", i, got, want[i])
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, len(ins))
+	for i, in := range ins {
+		wg.Go(func() {
+			if got := fmt.Sprintf("%+v", Score(in.task, in.content)); got != want[i] {
+				errs <- fmt.Sprintf("input %d scored concurrently:\n%s\nwant\n%s", i, got, want[i])
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

@@ -1,6 +1,9 @@
 package pdqg
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // Word classes from the lexicon, cached per distinct word so each word of the
 // input costs one map lookup.
@@ -91,52 +94,98 @@ type scanner struct {
 
 	seenBlocks map[uint64]int32
 	seenSents  map[uint64]struct{}
+	mapHint    int // the size the two maps were last asked for
 
-	block    []wordRec
-	bl       blockLines
-	blockRaw strings.Builder
+	block []wordRec
+	bl    blockLines
 
+	// Rings are written in place (pos is the next slot, so the oldest
+	// entry once full); shifting them cost a copy on every word.
 	ring     [8]uint64 // recent prose word hashes for phrase matching
+	ringPos  int
 	ringN    int
+	recent   [8]uint64 // the ring in order, built only for a phrase check
 	echoRing [echoN]struct {
 		h      uint64
 		term   int32
 		echoed bool
 	}
-	echoN int
-	chunk int32
-	inChk int
-	st    stats
+	echoPos int
+	echoN   int
+	chunk   int32
+	inChk   int
+	st      stats
 }
+
+// scanners keeps the buffers of finished Score calls: a Score call's
+// vocabulary tables are its main allocation, and fresh memory (zeroed, cold in
+// the cache) cost a third of a 10 KB call. Reuse never shows in a result:
+// newScanner resets every field, and the property tests score inputs in
+// mixed orders and compare.
+var scanners = sync.Pool{New: func() any { return new(scanner) }}
 
 func newScanner(lx *lexicon, content string, terms *taskTerms) *scanner {
 	// Presize for the vocabulary a text of this length usually has: growing
 	// the map and the per-word slices dominated short inputs.
 	vocab := min(len(content)/12, 1<<15) + 64
-	sc := &scanner{
+	sc := scanners.Get().(*scanner)
+	old := *sc
+	*sc = scanner{
 		lx:         lx,
 		content:    content,
-		ids:        newInternTable(vocab),
-		class:      make([]uint8, 0, vocab),
-		term:       make([]int32, 0, vocab),
-		count:      make([]int32, 0, vocab),
-		lastChk:    make([]int32, 0, vocab),
-		hash:       make([]uint64, 0, vocab),
+		ids:        old.ids.reset(vocab),
+		class:      reuse(old.class, vocab),
+		term:       reuse(old.term, vocab),
+		count:      reuse(old.count, vocab),
+		lastChk:    reuse(old.lastChk, vocab),
+		hash:       reuse(old.hash, vocab),
 		terms:      terms,
-		seenBlocks: map[uint64]int32{},
-		seenSents:  map[uint64]struct{}{},
+		seenBlocks: reuseMap(old.seenBlocks, old.mapHint, len(content)/256+8),
+		seenSents:  reuseMap(old.seenSents, old.mapHint, len(content)/128+8),
+		mapHint:    len(content)/128 + 8,
+		block:      old.block[:0],
+		shingleBF:  old.shingleBF,
 	}
 	if terms != nil {
 		sc.termHits = make([]int32, len(terms.weights))
 		if len(terms.shingles) > 0 {
 			sc.shingles = terms.shingles
-			sc.shingleBF = make([]uint64, echoBits/64)
+			if sc.shingleBF == nil {
+				sc.shingleBF = make([]uint64, echoBits/64)
+			}
+			clear(sc.shingleBF)
 			for s := range terms.shingles {
 				sc.shingleBF[(s%echoBits)/64] |= 1 << (s % 64)
 			}
 		}
 	}
 	return sc
+}
+
+// release hands the scanner's buffers back; the scanner must not be used
+// after it (Score copies out everything its result needs first).
+func (sc *scanner) release() {
+	sc.content, sc.terms, sc.shingles, sc.termHits = "", nil, nil, nil
+	scanners.Put(sc)
+}
+
+// reuse returns s emptied when its capacity suits n, else a new slice: a
+// buffer grown by one huge input is not kept for small ones.
+func reuse[T any](s []T, n int) []T {
+	if cap(s) >= n && cap(s) <= 8*n+1024 {
+		return s[:0]
+	}
+	return make([]T, 0, n)
+}
+
+// reuseMap clears m when the size it was made for (had) suits the size
+// wanted, else makes a new map: clearing costs as much as the map is large.
+func reuseMap[V any](m map[uint64]V, had, want int) map[uint64]V {
+	if m != nil && had <= 8*want+1024 {
+		clear(m)
+		return m
+	}
+	return make(map[uint64]V, want)
 }
 
 // wordID interns a word hash, computing its lexicon class once.
@@ -146,14 +195,11 @@ func (sc *scanner) wordID(tok token) int32 {
 	}
 	id := int32(len(sc.class))
 	sc.ids.put(tok.h, id)
-	var c uint8
-	if v, ok := sc.lx.classes[tok.h]; ok {
-		c = v
-	}
+	c := sc.lx.class(tok.h)
 	sc.class = append(sc.class, c)
 	t := int32(-1)
 	if sc.terms != nil && c&(cStop|cMeta) == 0 {
-		if ti, ok := sc.terms.index[tok.p]; ok {
+		if ti, ok := sc.terms.index.get(tok.p); ok {
 			t = ti
 		}
 	}
@@ -214,7 +260,6 @@ func (sc *scanner) line(line, trimmed string, inFence bool) {
 		case strings.HasPrefix(line, "    ") || strings.HasPrefix(line, "\t"):
 			sc.bl.codeLike++
 		}
-		sc.bl.links += strings.Count(line, "://")
 	}
 	t := tokenizer{s: line, sentStart: true}
 	wordChars := 0
@@ -228,29 +273,40 @@ func (sc *scanner) line(line, trimmed string, inFence bool) {
 		sc.block = append(sc.block, wordRec{id: sc.wordID(tok), flags: tok.flags})
 	}
 	if !inFence {
-		visible := 0
-		for i := 0; i < len(line); i++ {
-			if c := line[i]; c != ' ' && c != '\t' && c != '\r' && (c < 0x80 || c >= 0xC0) {
-				visible++ // count characters, not UTF-8 continuation bytes
-			}
-		}
-		sc.bl.visible += visible
-		// Bytes of words over-count multi-byte letters; symbols are the rest.
-		sc.bl.symbols += max(0, visible-runeCount(line, wordChars))
+		sc.proseLine(line, wordChars)
 	}
 }
 
-// runeCount approximates the characters taken by words: wordBytes minus
-// continuation bytes is exact for ASCII and close enough elsewhere.
-func runeCount(line string, wordBytes int) int {
-	cont := 0
+// proseLine counts a prose line's visible characters, the characters that
+// are not words (symbols) and its links. The byte loop is a table lookup with
+// no branches: it runs over every byte of the input.
+func (sc *scanner) proseLine(line string, wordBytes int) {
+	visible, cont := 0, 0
 	for i := 0; i < len(line); i++ {
-		if c := line[i]; c >= 0x80 && c < 0xC0 {
-			cont++
+		k := byteKinds[line[i]]
+		visible += int(k & 1)
+		cont += int(k >> 1)
+	}
+	sc.bl.links += strings.Count(line, "://")
+	sc.bl.visible += visible
+	// Bytes of words over-count multi-byte letters; symbols are the rest.
+	sc.bl.symbols += max(0, visible-max(0, wordBytes-cont))
+}
+
+// byteKinds classes a byte of UTF-8 text: 1 a visible character's first
+// byte, 2 a continuation byte, 0 white space.
+var byteKinds = func() (k [256]uint8) {
+	for i := range k {
+		switch {
+		case i == ' ' || i == '\t' || i == '\r':
+		case i >= 0x80 && i < 0xC0:
+			k[i] = 2
+		default:
+			k[i] = 1
 		}
 	}
-	return max(0, wordBytes-cont)
-}
+	return k
+}()
 
 func isHeading(t string) bool {
 	n := 0
@@ -439,26 +495,36 @@ func (sc *scanner) feed(w wordRec) bool {
 		st.vague++
 	}
 
-	copy(sc.ring[:], sc.ring[1:])
-	sc.ring[len(sc.ring)-1] = h
+	sc.ring[sc.ringPos] = h
+	sc.ringPos = (sc.ringPos + 1) % len(sc.ring)
 	sc.ringN = min(sc.ringN+1, len(sc.ring))
-	recent := sc.ring[len(sc.ring)-sc.ringN:]
-	if c&cRefusalEnd != 0 && sc.lx.refusals.match(recent) {
-		st.refusals++
-	}
-	if c&cFillerEnd != 0 && sc.lx.fillers.match(recent) {
-		st.fillers++
+	if c&(cRefusalEnd|cFillerEnd) != 0 {
+		recent := sc.recentWords()
+		if c&cRefusalEnd != 0 && sc.lx.refusals.match(recent) {
+			st.refusals++
+		}
+		if c&cFillerEnd != 0 && sc.lx.fillers.match(recent) {
+			st.fillers++
+		}
 	}
 	return isTerm
+}
+
+// recentWords returns the last ringN prose word hashes, oldest first.
+func (sc *scanner) recentWords() []uint64 {
+	n, size := sc.ringN, len(sc.ring)
+	for k := range n {
+		sc.recent[k] = sc.ring[(sc.ringPos-n+k+size)%size]
+	}
+	return sc.recent[:n]
 }
 
 // echo marks words whose 5-word shingle also occurs in the task description;
 // echoed words do not count as covering a task term.
 func (sc *scanner) echo(h uint64, term int32) {
-	copy(sc.echoRing[:], sc.echoRing[1:])
-	sc.echoRing[echoN-1].h = h
-	sc.echoRing[echoN-1].term = term
-	sc.echoRing[echoN-1].echoed = false
+	e := &sc.echoRing[sc.echoPos]
+	e.h, e.term, e.echoed = h, term, false
+	sc.echoPos = (sc.echoPos + 1) % echoN
 	if sc.echoN < echoN {
 		sc.echoN++
 		if sc.echoN < echoN {
@@ -466,8 +532,8 @@ func (sc *scanner) echo(h uint64, term int32) {
 		}
 	}
 	key := uint64(fnvOffset)
-	for _, e := range sc.echoRing {
-		key = (key ^ e.h) * fnvPrime
+	for k := range echoN {
+		key = (key ^ sc.echoRing[(sc.echoPos+k)%echoN].h) * fnvPrime
 	}
 	if sc.shingleBF[(key%echoBits)/64]&(1<<(key%64)) == 0 {
 		return
