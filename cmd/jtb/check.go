@@ -85,10 +85,11 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 // process) and prints a summary per area and level.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o, err := parseCheckFlags(args, os.Getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK // -h asked for the flags, and got them
+	}
 	if err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stderr, "jtb check: %v\n", err)
-		}
+		fmt.Fprintf(stderr, "jtb check: %v\n", err)
 		return exitConfig
 	}
 	redact := o.target.Redactor()

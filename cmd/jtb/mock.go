@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,7 +39,9 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	grace := fs.Duration("grace", 10*time.Second, "on SIGTERM/SIGINT, let in-flight requests finish this long")
 	var defects repeated
 	fs.Var(&defects, "defect", "break one rule on purpose (repeatable); 'list' prints them")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	} else if err != nil {
 		return exitConfig
 	}
 	if fs.NArg() > 0 {
@@ -56,10 +59,15 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitOK
 		}
 	}
+	// One log line per request: buffered, or under load the unbuffered
+	// write of each line (a syscall under the logger's lock) shows in the
+	// tail latency. It is flushed every 100 ms and when the mock stops.
+	requestLog := newFlushingWriter(stderr, time.NewTicker(100*time.Millisecond))
+	defer requestLog.Close()
 	opts := mockserver.Options{
 		ControlToken: *token,
 		Defects:      defects,
-		Logger:       slog.New(slog.NewTextHandler(stderr, nil)),
+		Logger:       slog.New(slog.NewTextHandler(requestLog, nil)),
 		StatePath:    *state,
 	}
 	if *fixtureDir != "" {

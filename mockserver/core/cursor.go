@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"hash"
 	"strconv"
 	"strings"
 	"time"
@@ -33,9 +34,21 @@ func (s *Store) encodeCursor(kind string, c cursor) string {
 	} else {
 		p = kind + "\x00" + c.category + "\x00" + strconv.FormatInt(c.at.UnixNano(), 10) + "\x00" + c.id
 	}
-	mac := hmac.New(sha256.New, s.cursorKey)
-	mac.Write([]byte(p))
-	return b64.EncodeToString([]byte(p)) + "." + b64.EncodeToString(mac.Sum(nil)[:16])
+	return b64.EncodeToString([]byte(p)) + "." + b64.EncodeToString(s.cursorMAC([]byte(p)))
+}
+
+// cursorMAC signs a cursor payload (16 bytes of HMAC-SHA256). The HMAC
+// states are pooled: setting one up per page was 5% of a listing.
+func (s *Store) cursorMAC(p []byte) []byte {
+	mac, _ := s.macs.Get().(hash.Hash)
+	if mac == nil {
+		mac = hmac.New(sha256.New, s.cursorKey)
+	}
+	mac.Reset()
+	mac.Write(p)
+	sum := mac.Sum(make([]byte, 0, sha256.Size))[:16]
+	s.macs.Put(mac)
+	return sum
 }
 
 func (s *Store) decodeCursor(raw string) (kind string, c cursor, ok bool) {
@@ -48,9 +61,7 @@ func (s *Store) decodeCursor(raw string) (kind string, c cursor, ok bool) {
 	if err1 != nil || err2 != nil {
 		return "", c, false
 	}
-	mac := hmac.New(sha256.New, s.cursorKey)
-	mac.Write(p)
-	if !hmac.Equal(got, mac.Sum(nil)[:16]) {
+	if !hmac.Equal(got, s.cursorMAC(p)) {
 		return "", c, false
 	}
 	parts := strings.Split(string(p), "\x00")

@@ -40,6 +40,7 @@ type task struct {
 type Store struct {
 	cfg       Config
 	cursorKey []byte
+	macs      sync.Pool // hash.Hash keyed with cursorKey
 
 	mu         sync.Mutex
 	offset     time.Duration
