@@ -140,7 +140,7 @@ func (s *session) call(ctx context.Context, method, path, key, body string, want
 	}
 	var env map[string]any
 	json.Unmarshal(data, &env)
-	fmt.Printf("ok  %d %s\n", resp.StatusCode, name)
+	fmt.Printf("prism: %d %s, no violation\n", resp.StatusCode, name)
 	return env, nil
 }
 
