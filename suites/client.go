@@ -56,6 +56,7 @@ type Client struct {
 	as     string         // who is calling, for messages
 	auth   string         // the Authorization header value, "" for none
 	redact Redactor
+	life   *lifeline // shared by the clients of one run; nil: never give up
 }
 
 // Request is one call; Path is relative to the client's base URL.
@@ -159,9 +160,22 @@ func Data[T any](x *Exchange) T {
 // automatic). Call it from the spec's goroutine, or under GinkgoRecover.
 func (c *Client) Do(r Request) *Exchange {
 	GinkgoHelper()
+	if c.life != nil {
+		if why := c.life.gone(); why != "" {
+			Fail(c.redact.String(why)) // cleanups of the spec that gave up: no more waiting
+		}
+	}
 	x, err := c.do(context.Background(), r)
 	if err != nil {
+		if c.life != nil {
+			if why := c.life.failed(err); why != "" {
+				AbortSuite(c.redact.String(why))
+			}
+		}
 		Fail(c.redact.String(err.Error()))
+	}
+	if c.life != nil {
+		c.life.answered()
 	}
 	if x.Truncated {
 		Fail(fmt.Sprintf("the answer is longer than the suite's limit of %d MiB\n%s", MaxBody>>20, x))

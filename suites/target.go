@@ -138,8 +138,9 @@ func Connect(ctx context.Context, t Target) (*Env, error) {
 	httpc := &http.Client{Timeout: t.Timeout, Transport: transport}
 	redact := t.Redactor()
 	env := &Env{Target: t, Catalogue: cat, redact: redact}
+	life := &lifeline{}
 	agent := func(name, key string) *Client {
-		c := &Client{http: httpc, base: t.BaseURL, router: agentRouter, doc: "openapi.yaml", as: name, redact: redact}
+		c := &Client{http: httpc, base: t.BaseURL, router: agentRouter, doc: "openapi.yaml", as: name, redact: redact, life: life}
 		if key != "" {
 			c.auth = "Bearer " + key
 		}
@@ -154,7 +155,7 @@ func Connect(ctx context.Context, t Target) (*Env, error) {
 		return nil, fmt.Errorf("the target at %s does not answer (timeout %s): %w", t.BaseURL, t.Timeout, err)
 	}
 
-	control := &Client{http: httpc, base: t.ControlURL, router: controlRouter, doc: "control-api.yaml", as: "control", redact: redact}
+	control := &Client{http: httpc, base: t.ControlURL, router: controlRouter, doc: "control-api.yaml", as: "control", redact: redact, life: life}
 	if t.ControlToken != "" {
 		control.auth = "Bearer " + t.ControlToken
 	}

@@ -168,6 +168,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	s := summarize(report, env.Catalogue)
 	s.print(stdout, redact, elapsed)
+	if s.abandoned != "" {
+		// Not a verdict on the target's conformance: the run could not finish.
+		fmt.Fprintf(stderr, "jtb check: %s\n", redact.String(s.abandoned))
+		return exitConfig
+	}
 	switch {
 	case s.mustFailed > 0 || s.otherFailed > 0:
 		return exitFail
@@ -244,6 +249,7 @@ type summary struct {
 	mustFailed, shouldFailed, otherFailed int
 	skipReasons                           map[string]int
 	failures                              []string
+	abandoned                             string // why the run was given up, "" if it ran to the end
 }
 
 func summarize(r types.Report, cat *catalogue.Catalogue) summary {
@@ -271,6 +277,9 @@ func summarize(r types.Report, cat *catalogue.Catalogue) summary {
 		switch {
 		case sr.State == types.SpecStatePassed:
 			t.passed++
+		case sr.State == types.SpecStateAborted && s.abandoned == "":
+			s.abandoned = sr.Failure.Message
+			fallthrough
 		case sr.State.Is(types.SpecStateFailureStates):
 			t.failed++
 			if !slices.Contains(t.failing, cl.ID) {

@@ -217,8 +217,10 @@ func TestCheckAgainstHostileTargets(t *testing.T) {
 		{"answers invalid JSON", answer(http.StatusOK, "application/json", `{"ok":true,"data":{"items":[`), exitFail, "the answer breaks openapi.yaml", 60 * time.Second, hostileTimeout},
 		{"answers text/html", answer(http.StatusOK, "text/html; charset=utf-8", "<html><body>It works!</body></html>"), exitFail, "text/html", 60 * time.Second, hostileTimeout},
 		{"answers errors as text/plain", answer(http.StatusInternalServerError, "text/plain", "internal error"), exitFail, "-> 500 text/plain", 60 * time.Second, hostileTimeout},
-		{"answers the preflight, then hangs", afterPreflight(hang(done)), exitFail, "Client.Timeout exceeded", 60 * time.Second, hangTimeout},
-		{"answers the preflight, then resets", afterPreflight(reset(t)), exitFail, "connection reset by peer", 60 * time.Second, hostileTimeout},
+		// A target that goes silent mid-run: given up after a few requests
+		// in a row get no answer, not one timeout per spec.
+		{"answers the preflight, then hangs", afterPreflight(hang(done)), exitConfig, "the target stopped answering", 20 * time.Second, hangTimeout},
+		{"answers the preflight, then resets", afterPreflight(reset(t)), exitConfig, "the target stopped answering", 20 * time.Second, hostileTimeout},
 	}
 	var servers []*httptest.Server
 	t.Cleanup(func() {
@@ -246,10 +248,11 @@ func TestCheckAgainstHostileTargets(t *testing.T) {
 					t.Errorf("the run panicked:\n%s", tail(out))
 				}
 			}
+			abandoned := strings.Contains(r.stderr, "the target stopped answering")
 			if r.code == exitConfig {
 				t.Logf("stderr: %s", r.stderr)
 			}
-			if r.code == exitFail {
+			if r.code == exitFail || abandoned {
 				assertValidJUnit(t, r.junit)
 				failed := 0
 				for _, sr := range specReports(t, r.json) {
@@ -260,7 +263,7 @@ func TestCheckAgainstHostileTargets(t *testing.T) {
 						if strings.TrimSpace(sr.Failure.Message) == "" {
 							t.Errorf("spec %q failed without a message", sr.FullText())
 						}
-						if sr.State != types.SpecStateFailed {
+						if sr.State != types.SpecStateFailed && !(abandoned && sr.State == types.SpecStateAborted) {
 							t.Errorf("spec %q ended %s, not with a failure: %s", sr.FullText(), sr.State, sr.Failure.Message)
 						}
 					}
@@ -268,7 +271,7 @@ func TestCheckAgainstHostileTargets(t *testing.T) {
 				if failed == 0 {
 					t.Error("no spec failed against a hostile target")
 				}
-				if !strings.Contains(r.stdout, "FAIL:") {
+				if !abandoned && !strings.Contains(r.stdout, "FAIL:") {
 					t.Errorf("no verdict in the output:\n%s", tail(r.stdout))
 				}
 			}
