@@ -133,8 +133,8 @@ func (m *Mock) advanceClock(c *call) reply {
 	if rep, ok := m.decode(c, &in); !ok {
 		return rep
 	}
-	if in.Seconds == nil || *in.Seconds < 0 || math.IsInf(*in.Seconds, 0) || *in.Seconds > 1e12 {
-		return m.errorReply(core.CodeBadRequest, "body field seconds: a number of seconds, 0 or more")
+	if in.Seconds == nil || *in.Seconds < 0 || math.IsInf(*in.Seconds, 0) || *in.Seconds > core.MaxClockOffset.Seconds() {
+		return m.errorReply(core.CodeBadRequest, "body field seconds: a number of seconds from 0 to 3153600000 (100 years)")
 	}
 	now, err := m.store.Advance(time.Duration(*in.Seconds * float64(time.Second)))
 	if err != nil {

@@ -219,6 +219,7 @@ func TestControlAPI(t *testing.T) {
 		{"unknown task", "GET", "/_control/tasks/00000000-0000-4000-8000-000000000000", "secret", nil, 404, "NOT_FOUND"},
 		{"bad task", "POST", "/_control/tasks", "secret", map[string]any{"title": "t", "description": "d", "category": "c", "band": "b", "price": "15"}, 400, "BAD_REQUEST"},
 		{"negative advance", "POST", "/_control/clock/advance", "secret", map[string]any{"seconds": -1}, 400, "BAD_REQUEST"},
+		{"advance past 100 years", "POST", "/_control/clock/advance", "secret", map[string]any{"seconds": int64(1e11)}, 400, "BAD_REQUEST"},
 		{"pin out of range", "POST", "/_control/tasks/" + c.firstTaskID(t) + "/pdqg", "secret", map[string]any{"scores": []float64{1.5}}, 400, "BAD_REQUEST"},
 		{"accept unknown bid", "POST", "/_control/tasks/" + c.firstTaskID(t) + "/bids/00000000-0000-4000-8000-000000000000/accept", "secret", struct{}{}, 404, "NOT_FOUND"},
 		{"wrong method", "DELETE", "/_control/reset", "secret", nil, 405, "METHOD_NOT_ALLOWED"},

@@ -2,6 +2,7 @@ package core
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -328,6 +329,26 @@ func TestResetRestoresSeed(t *testing.T) {
 	}
 	if _, err := s.Advance(-time.Second); err == nil {
 		t.Fatal("negative advance accepted")
+	}
+}
+
+// The clock runs at most MaxClockOffset ahead: beyond it an advance is a
+// client mistake, refused whole, never an overflow that moves time backwards.
+func TestAdvanceIsBounded(t *testing.T) {
+	s := newTestStore(t, 1)
+	if _, err := s.Advance(MaxClockOffset - time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Now()
+	var e *Error
+	if _, err := s.Advance(2 * time.Hour); !errors.As(err, &e) || e.Code != CodeBadRequest {
+		t.Fatalf("advance past the bound: %v, want a BAD_REQUEST", err)
+	}
+	if !s.Now().Equal(before) {
+		t.Fatalf("a refused advance moved the clock from %v to %v", before, s.Now())
+	}
+	if _, err := s.Advance(time.Hour); err != nil {
+		t.Fatalf("advance up to the bound: %v", err)
 	}
 }
 
