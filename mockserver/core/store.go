@@ -520,35 +520,63 @@ func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
 // Deliver is the first delivery of the assignee, scored by the PDQG.
 func (s *Store) Deliver(agentID, taskID, content string) (Delivery, error) {
-	d := s.cfg.Defects
-	if blank(content) && !d.Has(DeliverEmptyScored) {
-		return Delivery{}, errorf(CodeBadRequest, "content: must not be empty")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.tasks[taskID]
-	if !ok {
-		return Delivery{}, errorf(CodeNotFound, "task %s not found", taskID)
-	}
-	now := s.nowLocked()
-	st := s.status(t, now)
-	byOther := t.assignee != agentID
-	switch {
-	case st == StatusOpen:
-		return Delivery{}, errorf(CodeForbidden, "task is open: only the assigned agent of a claimed task can deliver")
-	case byOther && !d.Has(DeliverByOtherAgent):
-		return Delivery{}, errorf(CodeForbidden, "you are not the assigned agent of this task")
-	case st != StatusClaimed && !d.Has(DeliverTwiceAllowed):
-		return Delivery{}, errorf(CodeConflict, "task already has a delivery (status %s)", st)
-	}
-	return s.score(t, 1, content, now), nil
+	return s.submit(agentID, taskID, content, 1, s.mayDeliver)
 }
 
 // Resubmit is the one second attempt after a PDQG reject, within 6 hours.
 func (s *Store) Resubmit(agentID, taskID, content string) (Delivery, error) {
+	return s.submit(agentID, taskID, content, 2, s.mayResubmit)
+}
+
+func (s *Store) mayDeliver(t *task, agentID string, now time.Time) error {
 	d := s.cfg.Defects
-	if blank(content) && !d.Has(DeliverEmptyScored) {
+	st := s.status(t, now)
+	switch {
+	case st == StatusOpen:
+		return errorf(CodeForbidden, "task is open: only the assigned agent of a claimed task can deliver")
+	case t.assignee != agentID && !d.Has(DeliverByOtherAgent):
+		return errorf(CodeForbidden, "you are not the assigned agent of this task")
+	case st != StatusClaimed && !d.Has(DeliverTwiceAllowed):
+		return errorf(CodeConflict, "task already has a delivery (status %s)", st)
+	}
+	return nil
+}
+
+func (s *Store) mayResubmit(t *task, agentID string, now time.Time) error {
+	d := s.cfg.Defects
+	st := s.status(t, now)
+	again := d.Has(ResubmitTwice) && len(t.deliveries) >= 2
+	switch {
+	case t.assignee != agentID:
+		return errorf(CodeForbidden, "you are not the assigned agent of this task")
+	case st == StatusPDQGFinalFail && t.Status == StatusPDQGFailed:
+		return errorf(CodeForbidden, "the 6-hour resubmit window has passed")
+	case st != StatusPDQGFailed && !again:
+		return errorf(CodeForbidden, "task is %s: resubmit is only allowed once, after a PDQG reject", st)
+	case len(t.deliveries) >= 2 && !again:
+		return errorf(CodeForbidden, "the one resubmit was already used")
+	}
+	return nil
+}
+
+// submit runs one delivery attempt. The reference scorer runs outside the
+// store's lock: a 1 MiB delivery takes milliseconds to score, and every other
+// request would wait for it. A task's title, description and category never
+// change, so the score cannot go stale; whether the attempt is allowed is
+// checked before scoring (a refused attempt is not scored) and again under
+// the lock that applies it.
+func (s *Store) submit(agentID, taskID, content string, attempt int, allowed func(*task, string, time.Time) error) (Delivery, error) {
+	if blank(content) && !s.cfg.Defects.Has(DeliverEmptyScored) {
 		return Delivery{}, errorf(CodeBadRequest, "content: must not be empty")
+	}
+	in, pinned, err := s.scoreInput(agentID, taskID, allowed)
+	if err != nil {
+		return Delivery{}, err
+	}
+	var ref *Score
+	if !pinned {
+		sc := s.cfg.Scorer.Score(in, content)
+		ref = &sc
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -557,29 +585,40 @@ func (s *Store) Resubmit(agentID, taskID, content string) (Delivery, error) {
 		return Delivery{}, errorf(CodeNotFound, "task %s not found", taskID)
 	}
 	now := s.nowLocked()
-	st := s.status(t, now)
-	again := d.Has(ResubmitTwice) && len(t.deliveries) >= 2
-	switch {
-	case t.assignee != agentID:
-		return Delivery{}, errorf(CodeForbidden, "you are not the assigned agent of this task")
-	case st == StatusPDQGFinalFail && t.Status == StatusPDQGFailed:
-		return Delivery{}, errorf(CodeForbidden, "the 6-hour resubmit window has passed")
-	case st != StatusPDQGFailed && !again:
-		return Delivery{}, errorf(CodeForbidden, "task is %s: resubmit is only allowed once, after a PDQG reject", st)
-	case len(t.deliveries) >= 2 && !again:
-		return Delivery{}, errorf(CodeForbidden, "the one resubmit was already used")
+	if err := allowed(t, agentID, now); err != nil {
+		return Delivery{}, err
 	}
-	return s.score(t, 2, content, now), nil
+	return s.score(t, attempt, content, ref, now), nil
 }
 
-// score runs the gate (pinned scores first) and moves the task.
-func (s *Store) score(t *task, attempt int, content string, now time.Time) Delivery {
+// scoreInput checks that the attempt is allowed now and returns what the
+// scorer reads of the task, and whether a pinned score waits for it.
+func (s *Store) scoreInput(agentID, taskID string, allowed func(*task, string, time.Time) error) (ScoreInput, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tasks[taskID]
+	if !ok {
+		return ScoreInput{}, false, errorf(CodeNotFound, "task %s not found", taskID)
+	}
+	if err := allowed(t, agentID, s.nowLocked()); err != nil {
+		return ScoreInput{}, false, err
+	}
+	return ScoreInput{Title: t.Title, Description: t.Description, Category: t.Category}, len(t.pinned) > 0, nil
+}
+
+// score applies the gate's verdict and moves the task: a pinned score first,
+// else ref, the reference score computed outside the lock (or, when a pinned
+// score it expected was taken meanwhile, computed here).
+func (s *Store) score(t *task, attempt int, content string, ref *Score, now time.Time) Delivery {
 	d := s.cfg.Defects
 	var sc Score
-	if len(t.pinned) > 0 {
+	switch {
+	case len(t.pinned) > 0:
 		sc = Score{Score: t.pinned[0], Version: "pinned"}
 		t.pinned = t.pinned[1:]
-	} else {
+	case ref != nil:
+		sc = *ref
+	default:
 		sc = s.cfg.Scorer.Score(ScoreInput{Title: t.Title, Description: t.Description, Category: t.Category}, content)
 	}
 	del := &Delivery{ID: s.cfg.NewID(), TaskID: t.ID, Attempt: attempt, Score: sc.Score,

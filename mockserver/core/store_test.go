@@ -367,3 +367,47 @@ func TestPriceFormat(t *testing.T) {
 		}
 	}
 }
+
+// gateScorer holds a scoring until the test lets it go.
+type gateScorer struct{ entered, release chan struct{} }
+
+func (g gateScorer) Score(ScoreInput, string) Score {
+	close(g.entered)
+	<-g.release
+	return Score{Score: 0.9, Version: "gate"}
+}
+
+// Scoring a large delivery takes milliseconds: it must not hold the store,
+// or every other request of the mock waits for it.
+func TestScoringDoesNotHoldTheStore(t *testing.T) {
+	s := newTestStore(t, 3)
+	id := claimed(t, s)
+	gate := gateScorer{entered: make(chan struct{}), release: make(chan struct{})}
+	s.cfg.Scorer = gate
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Deliver(alpha, id, "the work")
+		done <- err
+	}()
+	<-gate.entered
+	listed := make(chan error, 1)
+	go func() {
+		_, err := s.List(ListQuery{Limit: 5})
+		listed <- err
+	}()
+	select {
+	case err := <-listed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second): // a guard only: the listing answers at once unless the lock is held
+		t.Fatal("a listing waited for a delivery being scored")
+	}
+	close(gate.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.TaskState(id); st.Status != StatusDelivered {
+		t.Fatalf("status %s after the delivery, want delivered", st.Status)
+	}
+}
