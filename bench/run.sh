@@ -5,21 +5,30 @@
 # stdout; progress goes to stderr. Everything it starts binds 127.0.0.1 and is
 # killed on exit. See bench/README.md.
 #
+# Method: every server is started first and stays up (idle when not
+# measured); then ROUNDS rounds, each measuring the listing and then the bids
+# on the three servers back to back (the order rotated by one server each
+# round), every measured run after a warm-up of its own. The table gives per
+# server and endpoint the median over the rounds, and the median of the
+# per-round ratios (mock / bare in the same round), then every round's figures.
+#
 #   bash bench/run.sh                     # about 2 minutes
-#   DURATION=5s bash bench/run.sh         # shorter runs
+#   ROUNDS=5 bash bench/run.sh            # more rounds, steadier medians
 #   KEEP=1 bash bench/run.sh              # keep the work dir (logs, wrk output)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${DURATION:-10s}      # each measured wrk run
-WARMUP=${WARMUP:-2s}           # each warm-up wrk run (not reported)
+ROUNDS=${ROUNDS:-3}            # interleaved rounds; medians are taken over them
+DURATION=${DURATION:-5s}       # each measured wrk run
+WARMUP=${WARMUP:-1s}           # the warm-up before each measured run (not reported)
 THREADS=${THREADS:-2}
 CONNS=${CONNS:-16}
 TASKS=${BENCH_TASKS:-4000}     # tasks x agents fresh (agent, task) bid pairs
-AGENTS=${BENCH_AGENTS:-100}
+AGENTS=${BENCH_AGENTS:-250}
 PRISM=@stoplight/prism-cli@5.14.2
 KEY=jtb_live_mock_agent_alpha  # a fixture key: public by design
 LISTING=/v1/tasks/available?limit=20
+SERVERS=(mock bare prism)
 
 work=$(mktemp -d /tmp/jtb-bench.XXXXXX)
 results=$work/results.txt
@@ -48,18 +57,20 @@ start() {
   groups+=("$started")
 }
 
-stop() {
-  stop_group "$1"
-  local keep=()
-  for g in "${groups[@]}"; do [ "$g" = "$1" ] || keep+=("$g"); done
-  groups=("${keep[@]}")
+stop_all() {
+  for g in "${groups[@]}"; do stop_group "$g"; done
+  groups=()
 }
 
+# free_port: a port nothing listens on and not handed out before (a server
+# started a moment ago may not listen yet).
+ports=" "
 free_port() {
   local p
   for _ in $(seq 100); do
     p=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+    case $ports in *" $p "*) continue ;; esac
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then ports+="$p "; echo "$p"; return; fi
   done
   echo "no free port found" >&2; return 1
 }
@@ -67,84 +78,139 @@ free_port() {
 # wait_http URL SECONDS: until URL answers at all (any status).
 wait_http() {
   local deadline=$((SECONDS + $2))
-  until curl -s -o /dev/null -H "Authorization: Bearer $KEY" "$1"; do
+  until curl -s -o /dev/null -m 5 -H "Authorization: Bearer $KEY" "$1"; do
     [ $SECONDS -lt $deadline ] || { log "$1 did not come up in $2 s"; return 1; }
     sleep 0.2
   done
 }
 
-# measure RUN SERVER URL SCRIPT [LUA ARGS...]: a warm-up, then the measured
-# run; appends "run=... server=... <wrk RESULT fields>" to the results.
-# For bids the warm-up and the measured run get disjoint pair ranges.
+# secs D: whole seconds of a wrk duration (10, 10s, 2m, 1h).
+secs() {
+  local n=${1%[smh]}
+  case $n in '' | *[!0-9]*) log "duration $1: want a whole number of s, m or h"; return 1 ;; esac
+  case $1 in
+    *m) echo $((10#$n * 60)) ;;
+    *h) echo $((10#$n * 3600)) ;;
+    *) echo $((10#$n)) ;;
+  esac
+}
+warm_s=$(secs "$WARMUP")
+dur_s=$(secs "$DURATION")
+case $ROUNDS in '' | *[!0-9]* | 0) log "ROUNDS=$ROUNDS: want a whole number ≥ 1"; exit 2 ;; esac
+[ "$dur_s" -gt 0 ] || { log "DURATION must be at least 1 s"; exit 2; }
+
+# Bid pairs. Every bid the mock gets, warm-ups included, must be a fresh
+# (agent, task) pair: each of the mock's bid runs takes its own slice of the
+# pairs, sized by its share of the mock's bid seconds. The bare handler and
+# Prism only answer bytes: they get the whole range every time.
+mock_bid_s=$((ROUNDS * (warm_s + dur_s)))
+# At least 50k pairs per second of the mock's bid runs (it serves ~30k/s):
+# longer or more runs seed more agents, unless BENCH_AGENTS is set.
+need=$((mock_bid_s * 50000))
+if [ -z "${BENCH_AGENTS:-}" ] && [ $((TASKS * AGENTS)) -lt "$need" ]; then
+  AGENTS=$(((need + TASKS - 1) / TASKS))
+fi
+pairs=$((TASKS * AGENTS))
+per_s=$((pairs / mock_bid_s))
+[ "$per_s" -ge 40000 ] || log "warning: $per_s fresh pairs per second of bid runs; a faster mock will repeat pairs (409s, ratio not measured)"
+next_pair=0
+# pair_range SECONDS: "first end" of the next slice of the mock's pairs.
+pair_range() {
+  local n=$((pairs * $1 / mock_bid_s))
+  echo "$next_pair $((next_pair + n))"
+}
+
+# measure ROUND RUN SERVER URL SCRIPT: a warm-up, then the measured run;
+# appends "run=... server=... round=... <wrk RESULT fields>" to the results.
 measure() {
-  local run=$1 server=$2 url=$3 script=$4; shift 4
-  local warm=() meas=()
+  local round=$1 run=$2 server=$3 url=$4 script=$5
+  local warm=() meas=() r
   if [ "$run" = bids ]; then
-    local pairs=$((TASKS * AGENTS))
-    warm=(-- "$work/tasks.txt" "$work/keys.txt" "$THREADS" 0 $((pairs / 5)))
-    meas=(-- "$work/tasks.txt" "$work/keys.txt" "$THREADS" $((pairs / 5)) "$pairs")
+    local lua=(-- "$work/tasks.txt" "$work/keys.txt" "$THREADS")
+    if [ "$server" = mock ]; then
+      r=$(pair_range "$warm_s"); warm=("${lua[@]}" $r); next_pair=${r#* }
+      r=$(pair_range "$dur_s"); meas=("${lua[@]}" $r); next_pair=${r#* }
+    else
+      warm=("${lua[@]}" 0 "$pairs"); meas=("${warm[@]}")
+    fi
   fi
-  local headers=(-H "Authorization: Bearer $KEY")
-  log "$server $run: warm-up $WARMUP, then $DURATION"
-  timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" "${headers[@]}" -s "$script" "$url" "${warm[@]}" >"$work/$server-$run-warm.txt"
-  timeout 120 wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${headers[@]}" -s "$script" "$url" "${meas[@]}" >"$work/$server-$run.txt"
+  local headers=(-H "Authorization: Bearer $KEY") out=$work/r$round-$server-$run
+  log "round $round/$ROUNDS: $run on $server: warm-up $WARMUP, then $DURATION"
+  if [ "$warm_s" -gt 0 ]; then
+    timeout $((warm_s + 60)) wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" "${headers[@]}" -s "$script" "$url" "${warm[@]}" >"$out-warm.txt"
+  fi
+  timeout $((dur_s + 60)) wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${headers[@]}" -s "$script" "$url" "${meas[@]}" >"$out.txt"
   local line
-  line=$(grep '^RESULT ' "$work/$server-$run.txt" | head -1)
-  [ -n "$line" ] || { log "no RESULT line from wrk: see $work/$server-$run.txt"; return 1; }
-  echo "run=$run server=$server ${line#RESULT }" >>"$results"
+  line=$(grep '^RESULT ' "$out.txt" | head -1)
+  [ -n "$line" ] || { log "no RESULT line from wrk: see $out.txt"; return 1; }
+  echo "run=$run server=$server round=$round ${line#RESULT }" >>"$results"
 }
 
 load_before=$(cut -d' ' -f1 /proc/loadavg)
+t_start=$SECONDS
 
 # --- tools -----------------------------------------------------------------
 export NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 if ! command -v wrk >/dev/null; then
   log "installing wrk (Debian package)"
   if [ "$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi
-  $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq wrk >&2
+  timeout 300 $sudo apt-get update -qq >&2 && timeout 300 $sudo apt-get install -y -qq wrk >&2
 fi
 command -v curl >/dev/null || { log "curl is required"; exit 1; }
 command -v npx >/dev/null || { log "npx (Node 20) is required for Prism"; exit 1; }
 
 log "building jtb and benchtool into $work"
-go build -o "$work/jtb" ./cmd/jtb
-go build -o "$work/benchtool" ./bench/benchtool
+timeout 300 go build -o "$work/jtb" ./cmd/jtb
+timeout 300 go build -o "$work/benchtool" ./bench/benchtool
 
 log "fetching Prism ($PRISM) through npx"
 timeout 300 npx --yes "$PRISM" --version >"$work/prism-version.txt" </dev/null
 
-# --- the mock ----------------------------------------------------------------
+# --- every server, up for the whole measurement ---------------------------------
+# The listing is measured on a mock as `jtb mock` starts (its fixture tasks);
+# the bids on a second one seeded with the bench tasks and agents, so the
+# seeded tasks (the newest, so the listing's first page) and the bids'
+# growing store never reach the listing runs.
+declare -A listing_url bids_url
 port=$(free_port)
-base=http://127.0.0.1:$port
-start mock "$work/jtb" mock --addr "127.0.0.1:$port"
-mock=$started
-wait_http "$base$LISTING" 20
-"$work/benchtool" capture -base "$base" -key "$KEY" -out "$work/listing.json"
-measure listing mock "$base$LISTING" bench/wrk/listing.lua
-"$work/benchtool" seed -base "$base" -tasks "$TASKS" -agents "$AGENTS" \
-  -tasks-out "$work/tasks.txt" -keys-out "$work/keys.txt" -bid-out "$work/bid.json"
-measure bids mock "$base/v1/tasks" bench/wrk/bids.lua
-stop "$mock"
-
-# --- the bare handler ---------------------------------------------------------
-port=$(free_port)
-base=http://127.0.0.1:$port
-start bare "$work/benchtool" bare -addr "127.0.0.1:$port" -list "$work/listing.json" -bid "$work/bid.json"
-bare=$started
-wait_http "$base$LISTING" 20
-measure listing bare "$base$LISTING" bench/wrk/listing.lua
-measure bids bare "$base/v1/tasks" bench/wrk/bids.lua
-stop "$bare"
-
-# --- Prism ---------------------------------------------------------------------
-port=$(free_port)
-base=http://127.0.0.1:$port
 start prism npx --yes "$PRISM" mock openapi.yaml -h 127.0.0.1 -p "$port"
-prism=$started
-wait_http "$base$LISTING" 120
-measure listing prism "$base$LISTING" bench/wrk/listing.lua
-measure bids prism "$base/v1/tasks" bench/wrk/bids.lua
-stop "$prism"
+listing_url[prism]=http://127.0.0.1:$port$LISTING
+bids_url[prism]=http://127.0.0.1:$port/v1/tasks
+
+port=$(free_port)
+start mock "$work/jtb" mock --addr "127.0.0.1:$port"
+listing_url[mock]=http://127.0.0.1:$port$LISTING
+port=$(free_port)
+start mock-bids "$work/jtb" mock --addr "127.0.0.1:$port"
+bids_base=http://127.0.0.1:$port
+bids_url[mock]=$bids_base/v1/tasks
+
+wait_http "${listing_url[mock]}" 20
+wait_http "$bids_base$LISTING" 20
+wait_http "${listing_url[prism]}" 120
+timeout 60 "$work/benchtool" capture -base "${listing_url[mock]%"$LISTING"}" -key "$KEY" -out "$work/listing.json"
+
+log "seeding $TASKS tasks x $AGENTS agents through /_control"
+t0=$(date +%s.%N)
+timeout 120 "$work/benchtool" seed -base "$bids_base" -tasks "$TASKS" -agents "$AGENTS" \
+  -tasks-out "$work/tasks.txt" -keys-out "$work/keys.txt" -bid-out "$work/bid.json"
+seed_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+log "$pairs fresh pairs for ${mock_bid_s} s of the mock's bid runs: $per_s a second (the mock serves ~30k)"
+
+port=$(free_port)
+start bare "$work/benchtool" bare -addr "127.0.0.1:$port" -list "$work/listing.json" -bid "$work/bid.json"
+listing_url[bare]=http://127.0.0.1:$port$LISTING
+bids_url[bare]=http://127.0.0.1:$port/v1/tasks
+wait_http "${listing_url[bare]}" 20
+
+# --- the rounds ------------------------------------------------------------------------
+for round in $(seq "$ROUNDS"); do
+  order=()
+  for i in 0 1 2; do order+=("${SERVERS[$(((round - 1 + i) % 3))]}"); done
+  for server in "${order[@]}"; do measure "$round" listing "$server" "${listing_url[$server]}" bench/wrk/listing.lua; done
+  for server in "${order[@]}"; do measure "$round" bids "$server" "${bids_url[$server]}" bench/wrk/bids.lua; done
+done
+stop_all
 
 # --- jtb check, the scorer ---------------------------------------------------------
 log "jtb check against the in-process mock"
@@ -157,16 +223,20 @@ t1=$(date +%s.%N)
 awk -v a="$t0" -v b="$t1" -v rc="$rc" 'BEGIN { printf "run=check server= wall_s=%.2f rc=%d\n", b - a, rc }' >>"$results"
 
 log "scorer MB/s"
-"$work/benchtool" scorer -dir fixtures/deliveries >>"$results"
+timeout 300 "$work/benchtool" scorer -dir fixtures/deliveries >>"$results"
 
 # --- the table ---------------------------------------------------------------------
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
-echo "## jtb bench, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "## jtb bench, $(date -u +%Y-%m-%dT%H:%MZ), median of $ROUNDS rounds"
 echo
 echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/{print $2}') GiB, $(uname -sr), $(go version | cut -d' ' -f3),"
 echo "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), Prism $(cat "$work/prism-version.txt"), Node $(node --version)."
-echo "Load: \`wrk -t$THREADS -c$CONNS -d$DURATION --latency\` after a $WARMUP warm-up, wrk and the server on the same cores."
+echo "Load: $ROUNDS rounds; in each, the listing then the bids on the three servers back to back (order rotated by one server"
+echo "each round), every run \`wrk -t$THREADS -c$CONNS -d$DURATION --latency\` after a $WARMUP warm-up of the same server and endpoint."
+echo "All servers up for the whole measurement, idle when not measured; wrk and the servers on the same cores."
 echo "1-minute load average before the run: $load_before, after: $(cut -d' ' -f1 /proc/loadavg) (other work on the machine shows up in p99 first)."
-echo "Listing body $(wc -c <"$work/listing.json") bytes; bid answer $(wc -c <"$work/bid.json") bytes; bids over $TASKS tasks x $AGENTS agents."
+echo "Listing body $(wc -c <"$work/listing.json") bytes; bid answer $(wc -c <"$work/bid.json") bytes. Bids on a second mock seeded through"
+echo "\`/_control\` with $TASKS tasks x $AGENTS agents ($pairs fresh pairs, in $seed_s s); each of its bid runs, warm-ups included, on its own pairs."
+echo "Whole command: $((SECONDS - t_start)) s."
 echo
 "$work/benchtool" table -results "$results"

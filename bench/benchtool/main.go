@@ -14,9 +14,10 @@ const usage = `benchtool: helpers of bench/run.sh
 
   benchtool capture -base URL -key KEY -out FILE
       save the body of GET /v1/tasks/available?limit=20 (the bare handler serves it)
-  benchtool seed -base URL -tasks N -agents M -pairs FILE -bid-out FILE
-      create M agents and N tasks through /_control; write one "taskId apiKey" line
-      per fresh (agent, task) pair, and the body of one real 201 bid answer
+  benchtool seed -base URL -tasks N -agents M -tasks-out FILE -keys-out FILE -bid-out FILE
+      create N tasks and M agents through /_control (N x M fresh (agent, task) bid
+      pairs); write the task ids and the agents' keys, one a line, and the body of
+      one real 201 bid answer
   benchtool bare -addr ADDR -list FILE -bid FILE
       a bare net/http handler answering those bytes: the practical limit
   benchtool profile -addr ADDR -pprof ADDR [-log FILE]
@@ -24,7 +25,8 @@ const usage = `benchtool: helpers of bench/run.sh
   benchtool scorer [-dir fixtures/deliveries] [-size BYTES]
       the reference scorer's MB/s beside a plain word-count pass
   benchtool table -results FILE
-      print the markdown table of the key=value lines in FILE
+      print the markdown table of the key=value lines in FILE: per server and
+      endpoint the median over the rounds (round=N), then every round
 `
 
 func main() {

@@ -2,7 +2,8 @@
 -- one task, so the mock does a real write each time (a second bid by the
 -- same agent on the same task would be a 409 and counted as non-2xx).
 -- Arguments (after --): tasks file, keys file, thread count, first pair
--- index, end pair index (the warm-up and the measured run get disjoint ranges).
+-- index, end pair index (run.sh gives each of the mock's bid runs, warm-ups
+-- included, a range of its own).
 -- Pair i is (task i mod T, agent i div T). Thread k takes its own contiguous
 -- block of the range, so threads that run at
 -- different speeds never meet; a thread that runs past its block reuses
