@@ -20,7 +20,8 @@ import (
 //
 // Two files: the snapshot at path (JSON, replaced atomically: temp file,
 // fsync, rename, fsync of the directory) and the journal at path+".journal"
-// (one JSON line per core.Change, each with a sequence number). Every answer
+// (one JSON line per core.Change, each with a sequence number, the size of
+// the change rather than of the task it touches). Every answer
 // is written only after the journal is fsynced up to the last change made so
 // far (durableWriter), so an acknowledged write is on disk. Concurrent
 // answers share one fsync (group commit). When the journal passes limit

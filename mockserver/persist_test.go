@@ -3,12 +3,16 @@ package mockserver
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jobtobot/jtb/mockserver/core"
 )
 
 // stateMock opens a mock on a state file with a fake clock.
@@ -263,4 +267,175 @@ func TestJournalFailureIsNotAcknowledged(t *testing.T) {
 	if json.Unmarshal(rec.Body.Bytes(), &env) != nil || env.OK || env.Error.Code != "INTERNAL" {
 		t.Fatalf("body %s", rec.Body.Bytes())
 	}
+}
+
+// journalSize is the journal's length on disk.
+func journalSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path + ".journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// TestJournalBytesPerBidDoNotGrow: the journal line for the k-th bid on one
+// task is about the size of that bid, not of the task with its k-1 earlier
+// bids (a popular task would otherwise write O(n²) bytes). The accept that
+// rejects every other bid and the delivery on that task do not copy the bids
+// (their cover letters) either.
+func TestJournalBytesPerBidDoNotGrow(t *testing.T) {
+	const bidders = 250
+	path := filepath.Join(t.TempDir(), "state.json")
+	m := stateMock(t, path, &fakeClock{now: Epoch})
+	defer m.Close()
+	m.journal.limit = 1 << 40 // no compaction: every byte stays in the journal
+	keys := make([]string, bidders)
+	for i := range keys {
+		a := mustStatus(t, serve(t, m, "POST", "/_control/agents", "", fmt.Sprintf(`{"name":"agent %d"}`, i)), 201)
+		keys[i] = a["apiKey"].(string)
+	}
+	task := mustStatus(t, serve(t, m, "POST", "/_control/tasks", "", `{"title":"T","description":"D","category":"coding","band":"basic","price":"15.00"}`), 201)
+	id := task["id"].(string)
+	letter := strings.Repeat("c", 1000)
+	perBid := make([]int64, bidders)
+	var first string
+	for i, key := range keys {
+		before := journalSize(t, path)
+		bid := mustStatus(t, serve(t, m, "POST", "/v1/tasks/"+id+"/bids", key, fmt.Sprintf(`{"proposedPrice":%d,"coverLetter":"%s"}`, 10+i, letter)), 201)
+		perBid[i] = journalSize(t, path) - before
+		if i == 0 {
+			first = bid["id"].(string)
+		}
+	}
+	if perBid[bidders-1] > 2*perBid[0] {
+		t.Errorf("journal bytes per bid grow with the bids on the task: bid 1 %d B, bid %d %d B", perBid[0], bidders, perBid[bidders-1])
+	}
+	before := journalSize(t, path)
+	mustStatus(t, serve(t, m, "POST", "/_control/tasks/"+id+"/bids/"+first+"/accept", "", ""), 200)
+	accept := journalSize(t, path) - before
+	if accept > 100*bidders {
+		t.Errorf("the accept journalled %d B for %d bids: it copies the bids", accept, bidders)
+	}
+	deliver := func(id, key string) int64 {
+		t.Helper()
+		before := journalSize(t, path)
+		mustStatus(t, serve(t, m, "POST", "/v1/tasks/"+id+"/deliver", key, `{"content":"done"}`), 200)
+		return journalSize(t, path) - before
+	}
+	// the same delivery on a task with one bid, for comparison
+	lone := mustStatus(t, serve(t, m, "POST", "/_control/tasks", "", `{"title":"T","description":"D","category":"coding","band":"basic","price":"15.00"}`), 201)["id"].(string)
+	bid := mustStatus(t, serve(t, m, "POST", "/v1/tasks/"+lone+"/bids", keys[1], `{"proposedPrice":10,"coverLetter":"`+letter+`"}`), 201)
+	mustStatus(t, serve(t, m, "POST", "/_control/tasks/"+lone+"/bids/"+bid["id"].(string)+"/accept", "", ""), 200)
+	deliverLone := deliver(lone, keys[1])
+	deliverBusy := deliver(id, keys[0])
+	if deliverBusy > 2*deliverLone {
+		t.Errorf("the delivery journalled %d B on a task with %d bids, %d B on a task with one: it copies the bids", deliverBusy, bidders, deliverLone)
+	}
+	t.Logf("journal bytes: bid 1 %d, bid %d %d, accept (rejects %d) %d, deliver %d (on a task with one bid %d), whole journal %d",
+		perBid[0], bidders, perBid[bidders-1], bidders-1, accept, deliverBusy, deliverLone, journalSize(t, path))
+}
+
+// canonicalExport is the store's full export, agents, tasks and idempotent
+// answers in id order, as JSON.
+func canonicalExport(t *testing.T, m *Mock) string {
+	t.Helper()
+	var out []byte
+	err := m.store.Export(func(snap core.Snapshot) error {
+		slices.SortFunc(snap.Agents, func(a, b core.Agent) int { return strings.Compare(a.ID, b.ID) })
+		slices.SortFunc(snap.Tasks, func(a, b core.TaskRecord) int { return strings.Compare(a.ID, b.ID) })
+		slices.SortFunc(snap.Idem, func(a, b core.IdemRecord) int { return strings.Compare(fmt.Sprint(a.Scope), fmt.Sprint(b.Scope)) })
+		var err error
+		out, err = json.MarshalIndent(snap, "", " ")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// listingPages walks the Agent API's listing, all tasks and per category,
+// five a page, and keeps each page without its cursor (signed with a key
+// each process draws anew).
+func listingPages(t *testing.T, m *Mock) string {
+	t.Helper()
+	var b strings.Builder
+	for _, cat := range []string{"", "coding", "data", "writing"} {
+		cursor := ""
+		for range 1000 {
+			path := "/v1/tasks/available?limit=5&category=" + cat
+			if cursor != "" {
+				path += "&cursor=" + cursor
+			}
+			page := mustStatus(t, serve(t, m, "GET", path, alphaKey, ""), 200)
+			pagination := page["pagination"].(map[string]any)
+			next, _ := pagination["next_cursor"].(string)
+			delete(pagination, "next_cursor")
+			data, err := json.Marshal(page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%q %s\n", cat, data)
+			if cursor = next; cursor == "" {
+				break
+			}
+		}
+	}
+	return b.String()
+}
+
+// TestRestartRebuildsTheSameState: after a crash, the journal alone rebuilds
+// the state the live mock had, field for field (the full export), and the
+// listing answers the same pages, total_estimate included.
+func TestRestartRebuildsTheSameState(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	clock := &fakeClock{now: Epoch}
+	m := stateMock(t, path, clock)
+	m.journal.limit = 1 << 40 // the journal alone
+	w := writeSession(t, m)
+	// More bids on one open task, and a seed task that leaves the listing.
+	for _, key := range []string{bravoKey, w.agentKey} {
+		mustStatus(t, serve(t, m, "POST", "/v1/tasks/"+w.open+"/bids", key, `{"proposedPrice":7,"coverLetter":"pick me"}`), 201)
+	}
+	page := mustStatus(t, serve(t, m, "GET", "/v1/tasks/available?limit=5&category=data", alphaKey, ""), 200)
+	seedTask := page["items"].([]any)[2].(map[string]any)["id"].(string)
+	bid := mustStatus(t, serve(t, m, "POST", "/v1/tasks/"+seedTask+"/bids", bravoKey, `{"proposedPrice":7,"coverLetter":"seed"}`), 201)
+	mustStatus(t, serve(t, m, "POST", "/v1/tasks/"+seedTask+"/bids", alphaKey, `{"proposedPrice":8,"coverLetter":"seed too"}`), 201)
+	mustStatus(t, serve(t, m, "POST", "/_control/tasks/"+seedTask+"/bids/"+bid["id"].(string)+"/accept", "", ""), 200)
+	mustStatus(t, serve(t, m, "POST", "/_control/tasks/"+w.open+"/pdqg", "", `{"scores":[0.7]}`), 200)
+
+	wantExport, wantList := canonicalExport(t, m), listingPages(t, m)
+	if fi, err := os.Stat(path); err == nil {
+		t.Fatalf("a snapshot exists (%d B): this restart is to read the journal alone", fi.Size())
+	}
+	clock.now = Epoch // a fresh process
+	again := stateMock(t, path, clock)
+	defer again.Close()
+	if got := canonicalExport(t, again); got != wantExport {
+		t.Errorf("the export after the restart differs: %s", lineDiff(wantExport, got))
+	}
+	if got := listingPages(t, again); got != wantList {
+		t.Errorf("the listing after the restart differs: %s", lineDiff(wantList, got))
+	}
+	if strings.Contains(wantList, seedTask) {
+		t.Errorf("the claimed seed task %s is still listed", seedTask)
+	}
+}
+
+// lineDiff shows the first line where two texts differ.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := range max(len(w), len(g)) {
+		if i >= len(w) || i >= len(g) || w[i] != g[i] {
+			at := func(l []string) string {
+				if i < len(l) {
+					return l[i]
+				}
+				return "(end)"
+			}
+			return fmt.Sprintf("line %d\nlive:      %s\nrestarted: %s", i+1, at(w), at(g))
+		}
+	}
+	return "(none)"
 }

@@ -9,30 +9,55 @@ import (
 // ChangeKind names what a Change does.
 type ChangeKind string
 
-// The kinds of Change. Every one is an upsert or a reset, except trace,
-// which appends; a replay skips what a snapshot already holds (by the
+// The kinds of Change. A change is the size of what it changes, never of the
+// task it touches: the (n+1)th bid on a task journals one bid, not n+1.
+// Reset, clock, agent, task and idem are upserts; bid, delivery and trace
+// append, bidState sets statuses, pin appends to the pinned queue (and a
+// delivery may pop it). A replay skips what a snapshot already holds (by the
 // journal's sequence number), so an append is never applied twice.
 const (
-	ChangeReset ChangeKind = "reset" // back to the seed, offset 0, no idempotency keys
-	ChangeClock ChangeKind = "clock" // Offset is the new control offset
-	ChangeAgent ChangeKind = "agent" // Agent is created
-	ChangeTask  ChangeKind = "task"  // Task is the task's whole state but its traces
-	ChangeTrace ChangeKind = "trace" // Trace is appended to task TaskID
-	ChangeIdem  ChangeKind = "idem"  // Idem is a stored 2xx answer
+	ChangeReset    ChangeKind = "reset"    // back to the seed, offset 0, no idempotency keys
+	ChangeClock    ChangeKind = "clock"    // Offset is the new control offset
+	ChangeAgent    ChangeKind = "agent"    // Agent is created
+	ChangeTask     ChangeKind = "task"     // Task is a new task: its whole state but its traces (see below)
+	ChangeBid      ChangeKind = "bid"      // Bid is appended to task TaskID
+	ChangeBidState ChangeKind = "bidState" // Bids take their new statuses; a Status moves task TaskID there, with Assignee (an accept)
+	ChangePin      ChangeKind = "pin"      // Pinned is appended to the pinned scores of task TaskID
+	ChangeDelivery ChangeKind = "delivery" // Delivery is appended to task TaskID, whose status becomes Delivery.Status; PopPinned: it took the first pinned score
+	ChangeTrace    ChangeKind = "trace"    // Trace is appended to task TaskID
+	ChangeIdem     ChangeKind = "idem"     // Idem is a stored 2xx answer
 )
+
+// A task change is an upsert of a task's whole state (its traces aside).
+// Since the bid, bidState, pin and delivery kinds exist it is written for a
+// new task only; a journal written before them has one for every change of a
+// task, and it still replays the same way.
 
 // Change is one state mutation, in a form that can be written to a journal
 // and applied again after a restart. At is the mock's clock when it happened,
 // so time can resume from there.
 type Change struct {
-	Kind   ChangeKind    `json:"kind"`
-	At     time.Time     `json:"at"`
-	Task   *TaskRecord   `json:"task,omitempty"`
-	TaskID string        `json:"taskId,omitempty"`
-	Trace  *Trace        `json:"trace,omitempty"`
-	Agent  *Agent        `json:"agent,omitempty"`
-	Offset time.Duration `json:"offset,omitempty"`
-	Idem   *IdemRecord   `json:"idem,omitempty"`
+	Kind      ChangeKind    `json:"kind"`
+	At        time.Time     `json:"at"`
+	Task      *TaskRecord   `json:"task,omitempty"`
+	TaskID    string        `json:"taskId,omitempty"`
+	Bid       *Bid          `json:"bid,omitempty"`
+	Bids      []BidState    `json:"bids,omitempty"`
+	Status    Status        `json:"status,omitempty"`
+	Assignee  string        `json:"assignee,omitempty"`
+	Pinned    []float64     `json:"pinned,omitempty"`
+	Delivery  *Delivery     `json:"delivery,omitempty"`
+	PopPinned bool          `json:"popPinned,omitempty"`
+	Trace     *Trace        `json:"trace,omitempty"`
+	Agent     *Agent        `json:"agent,omitempty"`
+	Offset    time.Duration `json:"offset,omitempty"`
+	Idem      *IdemRecord   `json:"idem,omitempty"`
+}
+
+// BidState is one bid's new status in a bidState change.
+type BidState struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
 }
 
 // TaskRecord is a task's full stored state. Traces are set in snapshots only;
@@ -76,7 +101,9 @@ func (s *Store) record(c Change) {
 	s.cfg.Journal(c)
 }
 
-func (s *Store) recordTask(t *task) {
+// recordNewTask journals a task just created: it has no bids, deliveries,
+// pinned scores or traces yet, so the record is the task alone.
+func (s *Store) recordNewTask(t *task) {
 	if s.cfg.Journal == nil {
 		return
 	}
@@ -163,12 +190,55 @@ func (s *Store) Apply(c Change) error {
 	case c.Kind == ChangeTask && c.Task != nil:
 		s.putTask(*c.Task, false)
 	case c.Kind == ChangeTrace && c.Trace != nil:
-		t, ok := s.tasks[c.TaskID]
-		if !ok {
-			return fmt.Errorf("journal: trace for unknown task %s", c.TaskID)
+		t, err := s.journalTask(c)
+		if err != nil {
+			return err
 		}
 		tr := *c.Trace
 		t.traces = append(t.traces, &tr)
+	case c.Kind == ChangeBid && c.Bid != nil:
+		t, err := s.journalTask(c)
+		if err != nil {
+			return err
+		}
+		b := *c.Bid
+		t.bids = append(t.bids, &b)
+	case c.Kind == ChangeBidState:
+		t, err := s.journalTask(c)
+		if err != nil {
+			return err
+		}
+		for _, bs := range c.Bids {
+			b := t.bid(bs.ID)
+			if b == nil {
+				return fmt.Errorf("journal: status of unknown bid %s on task %s", bs.ID, c.TaskID)
+			}
+			b.Status = bs.Status
+		}
+		if c.Status != "" {
+			t.assignee = c.Assignee
+			s.setStatus(t, c.Status)
+		}
+	case c.Kind == ChangePin:
+		t, err := s.journalTask(c)
+		if err != nil {
+			return err
+		}
+		t.pinned = append(t.pinned, c.Pinned...)
+	case c.Kind == ChangeDelivery && c.Delivery != nil:
+		t, err := s.journalTask(c)
+		if err != nil {
+			return err
+		}
+		if c.PopPinned {
+			if len(t.pinned) == 0 {
+				return fmt.Errorf("journal: a delivery on task %s took a pinned score, and none is pinned", c.TaskID)
+			}
+			t.pinned = t.pinned[1:]
+		}
+		d := *c.Delivery
+		t.deliveries = append(t.deliveries, &d)
+		s.setStatus(t, d.Status)
 	case c.Kind == ChangeIdem && c.Idem != nil:
 		r := c.Idem
 		s.idem.mu.Lock()
@@ -178,6 +248,26 @@ func (s *Store) Apply(c Change) error {
 		return fmt.Errorf("journal: unknown or empty change %q", c.Kind)
 	}
 	return nil
+}
+
+// journalTask finds the task a change names.
+func (s *Store) journalTask(c Change) (*task, error) {
+	t, ok := s.tasks[c.TaskID]
+	if !ok {
+		return nil, fmt.Errorf("journal: %s for unknown task %q", c.Kind, c.TaskID)
+	}
+	return t, nil
+}
+
+// setStatus moves a replayed task to st and leaves the listing indexes as the
+// live change did: a task that leaves open leaves them (unlist). No change
+// moves a task back to open.
+func (s *Store) setStatus(t *task, st Status) {
+	was := s.listed(t)
+	t.Status = st
+	if was && !s.listed(t) {
+		s.unlist(t)
+	}
 }
 
 // Resume moves the clock forward so that it reads at least last, the time of

@@ -252,7 +252,7 @@ func (s *Store) CreateTask(nt NewTask) (TaskState, error) {
 	s.tasks[t.ID] = t
 	s.open.insert(t)
 	s.categoryIndex(t.Category).insert(t)
-	s.recordTask(t)
+	s.recordNewTask(t)
 	return s.stateLocked(t), nil
 }
 
@@ -429,7 +429,10 @@ func (s *Store) PlaceBid(agentID, taskID string, price float64, coverLetter stri
 	b := &Bid{ID: s.cfg.NewID(), TaskID: taskID, AgentID: agentID, ProposedPrice: price,
 		CoverLetter: coverLetter, Status: BidPending, CreatedAt: s.nowLocked()}
 	t.bids = append(t.bids, b)
-	s.recordTask(t)
+	if s.cfg.Journal != nil {
+		nb := *b
+		s.record(Change{Kind: ChangeBid, TaskID: t.ID, Bid: &nb})
+	}
 	return *b, nil
 }
 
@@ -457,16 +460,19 @@ func (s *Store) AcceptBid(taskID, bidID string) (TaskState, error) {
 	if b.Status != BidPending {
 		return TaskState{}, errorf(CodeConflict, "bid is %s, not pending", b.Status)
 	}
+	var changed []BidState // only the bids that change: an accept costs no cover letters
 	for _, o := range t.bids {
-		if o.Status == BidPending {
+		if o.Status == BidPending && o != b {
 			o.Status = BidRejected
+			changed = append(changed, BidState{ID: o.ID, Status: BidRejected})
 		}
 	}
 	b.Status = BidAccepted
+	changed = append(changed, BidState{ID: b.ID, Status: BidAccepted})
 	t.Status = StatusClaimed
 	t.assignee = b.AgentID
 	s.unlist(t)
-	s.recordTask(t)
+	s.record(Change{Kind: ChangeBidState, TaskID: t.ID, Bids: changed, Status: t.Status, Assignee: t.assignee})
 	return s.stateLocked(t), nil
 }
 
@@ -482,7 +488,7 @@ func (s *Store) RejectBid(taskID, bidID string) (TaskState, error) {
 		return TaskState{}, errorf(CodeConflict, "bid is %s, not pending", b.Status)
 	}
 	b.Status = BidRejected
-	s.recordTask(t)
+	s.record(Change{Kind: ChangeBidState, TaskID: t.ID, Bids: []BidState{{ID: b.ID, Status: BidRejected}}})
 	return s.stateLocked(t), nil
 }
 
@@ -512,7 +518,7 @@ func (s *Store) PinScores(taskID string, scores []float64) ([]float64, error) {
 		return nil, errorf(CodeNotFound, "task %s not found", taskID)
 	}
 	t.pinned = append(t.pinned, scores...)
-	s.recordTask(t)
+	s.record(Change{Kind: ChangePin, TaskID: t.ID, Pinned: slices.Clone(scores)})
 	return slices.Clone(t.pinned), nil
 }
 
@@ -612,8 +618,9 @@ func (s *Store) scoreInput(agentID, taskID string, allowed func(*task, string, t
 func (s *Store) score(t *task, attempt int, content string, ref *Score, now time.Time) Delivery {
 	d := s.cfg.Defects
 	var sc Score
+	popped := len(t.pinned) > 0
 	switch {
-	case len(t.pinned) > 0:
+	case popped:
 		sc = Score{Score: t.pinned[0], Version: "pinned"}
 		t.pinned = t.pinned[1:]
 	case ref != nil:
@@ -639,7 +646,10 @@ func (s *Store) score(t *task, attempt int, content string, ref *Score, now time
 	}
 	t.Status = del.Status
 	t.deliveries = append(t.deliveries, del)
-	s.recordTask(t)
+	if s.cfg.Journal != nil {
+		nd := *del
+		s.record(Change{Kind: ChangeDelivery, TaskID: t.ID, Delivery: &nd, PopPinned: popped})
+	}
 	out := *del
 	if d.Has(ResubmitNoDeadlineField) {
 		out.ResubmitDeadline = time.Time{}
