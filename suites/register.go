@@ -56,6 +56,7 @@ func Register(env *Env) *Registered {
 		s.deliverySpecs()
 		s.resubmitSpecs()
 		s.progressSpecs()
+		s.inferredSpecs()
 	})
 	return &Registered{s: s}
 }

@@ -19,7 +19,8 @@ func TestSuites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if target.BaseURL == "" {
+	mock := target.BaseURL == ""
+	if mock {
 		m, err := mockserver.New(mockserver.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -39,6 +40,19 @@ func TestSuites(t *testing.T) {
 	}
 	if err := suites.CheckCoverage(env.Catalogue, preview); err != nil {
 		t.Error(err)
+	}
+	if mock {
+		// The mock follows the strict document: no answer of any spec may
+		// depart from its inferred parts.
+		ReportAfterSuite("no inferred-part findings", func(r Report) {
+			for _, sr := range r.SpecReports {
+				for _, e := range sr.ReportEntries {
+					if e.Name == suites.FindingEntry {
+						t.Errorf("%s: %s", sr.FullText(), e.StringRepresentation())
+					}
+				}
+			}
+		})
 	}
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "JobToBot Agent API")

@@ -128,6 +128,11 @@ func Connect(ctx context.Context, t Target) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Answers that only the strict document refuses are SHOULD findings.
+	relaxedRouter, _, err := NewRelaxedAgentRouter()
+	if err != nil {
+		return nil, err
+	}
 	controlRouter, _, err := jtb.NewControlRouter()
 	if err != nil {
 		return nil, err
@@ -140,7 +145,7 @@ func Connect(ctx context.Context, t Target) (*Env, error) {
 	env := &Env{Target: t, Catalogue: cat, redact: redact}
 	life := &lifeline{}
 	agent := func(name, key string) *Client {
-		c := &Client{http: httpc, base: t.BaseURL, router: agentRouter, doc: "openapi.yaml", as: name, redact: redact, life: life}
+		c := &Client{http: httpc, base: t.BaseURL, router: agentRouter, relaxed: relaxedRouter, doc: "openapi.yaml", as: name, redact: redact, life: life}
 		if key != "" {
 			c.auth = "Bearer " + key
 		}
