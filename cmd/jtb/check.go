@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -250,6 +251,11 @@ type summary struct {
 	skipReasons                           map[string]int
 	failures                              []string
 	abandoned                             string // why the run was given up, "" if it ran to the end
+	// Answers that broke only inferred parts of openapi.yaml (report
+	// entries suites.FindingEntry): each spec that received one counts as
+	// a SHOULD failure of suites.FindingClause.
+	findingAnswers, findingIn, findingSpecs int
+	findingExample                          string
 }
 
 func summarize(r types.Report, cat *catalogue.Catalogue) summary {
@@ -299,12 +305,72 @@ func summarize(r types.Report, cat *catalogue.Catalogue) summary {
 			s.skipReasons[reason]++
 		}
 	}
+	s.countFindings(r, cat, rows)
 	for _, t := range rows {
 		slices.Sort(t.failing)
 		s.rows = append(s.rows, t)
 	}
 	slices.SortFunc(s.rows, func(a, b *tally) int { return cmp.Or(cmp.Compare(a.area, b.area), cmp.Compare(a.level, b.level)) })
 	return s
+}
+
+// countFindings counts the inferred-part findings of every spec as SHOULD
+// failures of suites.FindingClause, in that clause's row. A spec of that
+// clause is not counted twice: its own findings are what failed it.
+func (s *summary) countFindings(r types.Report, cat *catalogue.Catalogue, rows map[string]*tally) {
+	cl, ok := cat.Clause(suites.FindingClause)
+	if !ok { // a --catalogue without it: the finding is still a SHOULD one
+		cl = catalogue.Clause{ID: suites.FindingClause, Area: "ENV", Level: catalogue.Should}
+	}
+	for _, sr := range r.SpecReports {
+		if sr.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		n := 0
+		for _, e := range sr.ReportEntries {
+			if e.Name != suites.FindingEntry {
+				continue
+			}
+			n++
+			if s.findingExample == "" {
+				s.findingExample = findingSummary(e)
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		s.findingAnswers += n
+		s.findingIn++
+		if m := catalogue.IDInText.FindStringSubmatch(sr.LeafNodeText); m != nil && m[1] == cl.ID && sr.State.Is(types.SpecStateFailureStates) {
+			continue
+		}
+		s.findingSpecs++
+		s.shouldFailed++
+		key := cl.Area + " " + cl.Level
+		t := rows[key]
+		if t == nil {
+			t = &tally{area: cl.AreaLabel(), level: cl.Level}
+			rows[key] = t
+		}
+		t.failed++
+		if !slices.Contains(t.failing, cl.ID) {
+			t.failing = append(t.failing, cl.ID)
+		}
+	}
+}
+
+// findingSummary is the first line of a finding's reason, whether the entry
+// holds the suites.Finding itself or only its JSON (a report read back).
+func findingSummary(e types.ReportEntry) string {
+	if f, ok := e.GetRawValue().(suites.Finding); ok {
+		return f.Summary()
+	}
+	var f suites.Finding
+	if json.Unmarshal([]byte(e.Value.AsJSON), &f) == nil && f.Reason != "" {
+		return f.Summary()
+	}
+	first, _, _ := strings.Cut(e.StringRepresentation(), "\n")
+	return first
 }
 
 func (s summary) print(w io.Writer, redact suites.Redactor, elapsed time.Duration) {
@@ -328,6 +394,11 @@ func (s summary) print(w io.Writer, redact suites.Redactor, elapsed time.Duratio
 	}
 	for _, f := range s.failures {
 		fmt.Fprintln(w, redact.String(f))
+	}
+	if s.findingAnswers > 0 {
+		fmt.Fprintf(w, "SHOULD %s: %d answer(s), in %d spec(s), break only inferred parts of openapi.yaml (x-jtb-inferred); "+
+			"the table counts each such spec as a failure of %s beside its own result; e.g. %s\n",
+			suites.FindingClause, s.findingAnswers, s.findingIn, suites.FindingClause, redact.String(s.findingExample))
 	}
 	switch {
 	case s.mustFailed > 0 || s.otherFailed > 0:

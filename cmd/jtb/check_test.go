@@ -5,10 +5,17 @@ import (
 	"context"
 	"encoding/xml"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/jobtobot/jtb/mockserver"
+	"github.com/jobtobot/jtb/suites"
 )
 
 func TestCheckRefusesBadConfiguration(t *testing.T) {
@@ -136,5 +143,105 @@ func TestCheckExitCodes(t *testing.T) {
 				t.Errorf("output does not say %q:\n%s", tt.says, stdout)
 			}
 		})
+	}
+}
+
+// createdAtZ is a timestamp of the contract's form, with its Z.
+var createdAtZ = regexp.MustCompile(`("createdAt":"[^"]+)Z"`)
+
+// offsetBids serves the reference mock, except that a new bid's createdAt
+// reads +00:00 instead of Z: a valid RFC 3339 time that breaks only the
+// inferred Timestamp schema of openapi.yaml.
+func offsetBids(t *testing.T) (base string, keys []string) {
+	t.Helper()
+	m, err := mockserver.New(mockserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/") && strings.HasSuffix(r.URL.Path, "/bids") && rec.Code/100 == 2 {
+			body = createdAtZ.ReplaceAll(body, []byte(`$1+00:00"`))
+		}
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(rec.Code)
+		w.Write(body)
+	}))
+	t.Cleanup(func() { srv.Close(); m.Close() })
+	return srv.URL, m.AgentKeys()
+}
+
+// A target that departs only from an inferred part of openapi.yaml gets a
+// SHOULD warning of JTB-ENV-009 (exit 0), a failure with --strict (exit 1),
+// and the finding is in both reports.
+func TestCheckWarnsOnInferredDepartures(t *testing.T) {
+	base, keys := offsetBids(t)
+	args := []string{"check", "--base-url", base, "--api-key", keys[0], "--api-key-b", keys[1]}
+	dir := t.TempDir()
+	junit, jsonReport := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "report.json")
+
+	code, stdout, stderr := jtbRun(t, append(args, "--junit-report", junit, "--json-report", jsonReport)...)
+	if code != exitOK {
+		t.Fatalf("exit %d, want %d (a SHOULD warning)\n%s%s", code, exitOK, stdout, stderr)
+	}
+	for _, says := range []string{"PASS with warnings", "SHOULD JTB-ENV-009:", "break only inferred parts of openapi.yaml", "createdAt"} {
+		if !strings.Contains(stdout, says) {
+			t.Errorf("output does not say %q:\n%s", says, stdout)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^envelope +SHOULD +\d+ +[1-9]\d* +\d+ +.*JTB-ENV-009`).MatchString(stdout) {
+		t.Errorf("the summary table does not list JTB-ENV-009 as a failing SHOULD clause:\n%s", stdout)
+	}
+	for _, path := range []string{junit, jsonReport} {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(data), suites.FindingEntry) || !strings.Contains(string(data), "+00:00") {
+			t.Errorf("%s does not carry the finding", filepath.Base(path))
+		}
+		if rawKey.Match(data) {
+			t.Errorf("%s holds an API key", filepath.Base(path))
+		}
+	}
+	if rawKey.MatchString(stdout + stderr) {
+		t.Error("the output holds an API key")
+	}
+	// JUnit readers show a test case's system-out and system-err, not its
+	// properties: the finding must be readable there.
+	var j struct {
+		Cases []struct {
+			Name      string `xml:"name,attr"`
+			SystemErr string `xml:"system-err"`
+			SystemOut string `xml:"system-out"`
+		} `xml:"testsuite>testcase"`
+	}
+	data, _ := os.ReadFile(junit)
+	if err := xml.Unmarshal(data, &j); err != nil {
+		t.Fatalf("JUnit report is not valid XML: %v", err)
+	}
+	shown := false
+	for _, c := range j.Cases {
+		if strings.Contains(c.Name, "[JTB-BID-") && strings.Contains(c.SystemErr+c.SystemOut, "JTB-ENV-009: the answer departs from an inferred part") {
+			shown = true
+		}
+	}
+	if !shown {
+		t.Error("no bidding test case of the JUnit report shows the finding in its system-err or system-out")
+	}
+
+	// Only the bidding specs: the findings alone, without the failing spec
+	// of JTB-ENV-009 itself, fail a --strict run.
+	code, stdout, stderr = jtbRun(t, append(args, "--strict", "--label-filter", "bidding")...)
+	if code != exitFail {
+		t.Errorf("--strict: exit %d, want %d\n%s%s", code, exitFail, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "SHOULD failures fail the run (--strict).") || !strings.Contains(stdout, "JTB-ENV-009") {
+		t.Errorf("--strict: the output does not name JTB-ENV-009 as failing the run:\n%s", stdout)
 	}
 }
