@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -54,21 +53,8 @@ func BenchmarkWordCountBaseline(b *testing.B) {
 		b.Run(size.name, func(b *testing.B) {
 			b.SetBytes(int64(len(in)))
 			for b.Loop() {
-				wordCount(in)
+				BaselineWordCount(in)
 			}
 		})
 	}
-}
-
-func wordCount(s string) int {
-	n := 0
-	inWord := false
-	for _, r := range s {
-		w := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_'
-		if w && !inWord {
-			n++
-		}
-		inWord = w
-	}
-	return n
 }

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
 
 	pdqg "github.com/jobtobot/jtb/reference-pdqg"
@@ -45,7 +44,7 @@ func runScorer(args []string, stdout, stderr io.Writer) error {
 	base := testing.Benchmark(func(b *testing.B) {
 		b.SetBytes(int64(len(in)))
 		for b.Loop() {
-			wordCount(in)
+			pdqg.BaselineWordCount(in)
 		}
 	})
 	fmt.Fprintf(stdout, "run=scorer size=%d mbps=%.1f baseline_mbps=%.1f\n", len(in), mbps(score), mbps(base))
@@ -85,18 +84,4 @@ func scorerInput(fsys fs.FS, n int) (string, error) {
 		s = s[:len(s)-1]
 	}
 	return s, nil
-}
-
-// wordCount counts words with the scorer's notion of a word character.
-func wordCount(s string) int {
-	n := 0
-	inWord := false
-	for _, r := range s {
-		w := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_'
-		if w && !inWord {
-			n++
-		}
-		inWord = w
-	}
-	return n
 }
