@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -15,7 +16,7 @@ import (
 	"github.com/jobtobot/jtb/suites"
 )
 
-const hostileKeyB = "jtb_live_Bb4nW8eR1tY5uI9oP2aS6dF0"
+var hostileKeyB = "jtb_live_" + rand.Text()
 
 // echoTarget answers every request with the caller's Authorization value
 // (an API key or the control token) in the body and a header: a target that
