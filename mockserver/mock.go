@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -186,17 +187,25 @@ func (s *statusRecorder) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
-// redactAuth keeps only the scheme and the key's public prefix.
+// redactAuth keeps only a known scheme word and the key's public prefix. A
+// value without one (a key sent with no scheme, "jtb_live_..." alone) is
+// all secret: its first word is not printed either.
 func redactAuth(h string) string {
 	if h == "" {
 		return "none"
 	}
 	scheme, token, _ := strings.Cut(h, " ")
+	if !slices.ContainsFunc(authSchemes, func(s string) bool { return strings.EqualFold(s, scheme) }) {
+		return "[redacted]"
+	}
 	if strings.HasPrefix(strings.TrimSpace(token), "jtb_live_") {
 		return scheme + " jtb_live_[redacted]"
 	}
 	return scheme + " [redacted]"
 }
+
+// authSchemes are the scheme words a request log may show.
+var authSchemes = []string{"Basic", "Bearer", "Digest", "Token"}
 
 // realClock runs with wall time from a start instant; Reset puts it back.
 type realClock struct {

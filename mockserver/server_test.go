@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -185,3 +188,52 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal("the in-flight write is not in the state file")
 	}
 }
+
+// TestRequestLogRedactsKeys: whatever a client puts in Authorization, the
+// request log shows at most a known scheme word and the public prefix.
+func TestRequestLogRedactsKeys(t *testing.T) {
+	const secret = "jtb_live_s3cr3tvalue"
+	tests := []struct{ header, want string }{
+		{"", "none"},
+		{"Bearer " + secret, "Bearer jtb_live_[redacted]"},
+		{"bearer  " + secret, "bearer jtb_live_[redacted]"},
+		{"Basic dXNlcjpwYXNz", "Basic [redacted]"},
+		{secret, "[redacted]"},                // the key with no scheme
+		{secret + " " + secret, "[redacted]"}, // the key where the scheme goes
+		{"Bearer", "Bearer [redacted]"},
+	}
+	for _, tt := range tests {
+		if got := redactAuth(tt.header); got != tt.want {
+			t.Errorf("redactAuth(%q) = %q, want %q", tt.header, got, tt.want)
+		}
+	}
+	var log strings.Builder
+	var mu sync.Mutex
+	m, err := New(Options{Logger: slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return log.Write(p)
+	}), nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		req := httptest.NewRequest("GET", "/v1/tasks/available?limit=1", nil)
+		if tt.header != "" {
+			req.Header.Set("Authorization", tt.header)
+		}
+		m.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Contains(log.String(), "s3cr3t") || strings.Contains(log.String(), "dXNlcjpwYXNz") {
+		t.Fatalf("the request log leaks a credential:\n%s", log.String())
+	}
+	if n := strings.Count(log.String(), "path=/v1/tasks/available"); n != len(tests) {
+		t.Fatalf("%d log lines, want %d:\n%s", n, len(tests), log.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
