@@ -13,7 +13,7 @@ func benchInput(b *testing.B, n int) string {
 	b.Helper()
 	var src []string
 	for _, name := range []string{"research-heatpumps", "writing-remote", "coding-dedup", "data-sales", "research-german"} {
-		src = append(src, goldenContentB(b, name))
+		src = append(src, goldenContent(b, name))
 	}
 	var sb strings.Builder
 	for i := 0; sb.Len() < n; i++ {

@@ -44,9 +44,7 @@ func loadGolden(t *testing.T) map[string]golden {
 	return out
 }
 
-func goldenContent(t *testing.T, name string) string { return goldenContentB(t, name) }
-
-func goldenContentB(t testing.TB, name string) string {
+func goldenContent(t testing.TB, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(goldenDir, name+".md"))
 	if err != nil {

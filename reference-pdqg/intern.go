@@ -5,7 +5,7 @@ package pdqg
 // flat slices does it several times faster than a Go map: no hashing of an
 // already-hashed key, no tombstones, no per-entry pointers.
 type internTable struct {
-	keys  []uint64 // 0 marks an empty slot; the key 0 itself lives in zeroID
+	keys  []uint64 // 0 marks an empty slot; the key 0 itself lives in zero and zeroI
 	ids   []int32
 	mask  uint64
 	n     int

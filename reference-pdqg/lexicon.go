@@ -8,8 +8,7 @@ import (
 // lexicon holds the word lists the scorer looks words up in, keyed by the
 // same 64-bit hash the tokeniser computes, so a lookup never builds a string.
 type lexicon struct {
-	classes  map[uint64]uint8 // word hash -> class bits (cStop, cLorem, ...), while building
-	table    *internTable     // the same, flat, for the per-word lookup
+	table    *internTable // word hash -> class bits (cStop, cLorem, ...)
 	refusals phraseSet
 	fillers  phraseSet
 }
@@ -21,23 +20,28 @@ var loadLexicon = sync.OnceValue(buildLexicon)
 
 func buildLexicon() *lexicon {
 	lx := &lexicon{
-		classes:  map[uint64]uint8{},
 		refusals: newPhraseSet(refusalPhrases),
 		fillers:  newPhraseSet(fillerPhrases),
 	}
-	lx.add(stopWords, cStop)
-	lx.add(loremWords, cLorem)
-	lx.add(vagueWords, cVague)
-	lx.add("insert placeholder your", cInsert)
-	lx.add(metaWords, cMeta)
+	classes := map[uint64]uint8{}
+	add := func(list string, class uint8) {
+		for _, w := range strings.Fields(list) {
+			classes[hashWord(w)] |= class
+		}
+	}
+	add(stopWords, cStop)
+	add(loremWords, cLorem)
+	add(vagueWords, cVague)
+	add("insert placeholder your", cInsert)
+	add(metaWords, cMeta)
 	for last := range lx.refusals.byLast {
-		lx.classes[last] |= cRefusalEnd
+		classes[last] |= cRefusalEnd
 	}
 	for last := range lx.fillers.byLast {
-		lx.classes[last] |= cFillerEnd
+		classes[last] |= cFillerEnd
 	}
-	lx.table = newInternTable(len(lx.classes))
-	for h, c := range lx.classes {
+	lx.table = newInternTable(len(classes))
+	for h, c := range classes {
 		lx.table.put(h, int32(c))
 	}
 	return lx
@@ -49,17 +53,12 @@ func (lx *lexicon) class(h uint64) uint8 {
 	return uint8(c)
 }
 
-func (lx *lexicon) add(list string, class uint8) {
-	for _, w := range strings.Fields(list) {
-		lx.classes[hashWord(w)] |= class
-	}
-}
-
 // phraseSet finds multi-word phrases in the word stream: phrases are indexed
-// by the hash of their last word, so each word costs one map lookup.
+// by the hash of their last word, so each word costs one map lookup. A phrase
+// longer than the scanner's ring of recent words could never match
+// (TestPhrasesFitTheRing).
 type phraseSet struct {
 	byLast map[uint64][][]uint64
-	maxLen int
 }
 
 func newPhraseSet(phrases []string) phraseSet {
@@ -71,7 +70,6 @@ func newPhraseSet(phrases []string) phraseSet {
 		}
 		last := hs[len(hs)-1]
 		ps.byLast[last] = append(ps.byLast[last], hs)
-		ps.maxLen = max(ps.maxLen, len(hs))
 	}
 	return ps
 }
@@ -129,7 +127,7 @@ const metaWords = `
 read attached attach produce write compile explain provide create make give include describe list
 propose implement concise short brief detailed natural please summarize summarise summary report
 document draft prepare deliver recent main following based using use need needs want task words
-about approximately around short long page pages covering cover
+about approximately around long page pages covering cover
 `
 
 // loremWords: the pseudo-Latin of lorem ipsum generators (English words such

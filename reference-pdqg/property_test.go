@@ -2,7 +2,9 @@ package pdqg
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,7 +25,11 @@ func propertyInputs(t *testing.T) []struct {
 	}
 	var paras []string
 	var tasks []Task
-	for name, g := range loadGolden(t) {
+	// In name order: the recombinations below index these slices, so a map's
+	// order would give other inputs on every run.
+	all := loadGolden(t)
+	for _, name := range slices.Sorted(maps.Keys(all)) {
+		g := all[name]
 		var task Task
 		if g.Task != nil {
 			task = *g.Task
@@ -161,5 +167,16 @@ func TestScoreDoesNotDependOnEarlierCalls(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// TestPhrasesFitTheRing: the scanner matches refusal and filler phrases
+// against its ring of recent prose words, so a longer phrase never fires.
+func TestPhrasesFitTheRing(t *testing.T) {
+	ring := len(scanner{}.ring)
+	for _, p := range append(slices.Clone(refusalPhrases), fillerPhrases...) {
+		if n := len(tokenizeWords(p)); n > ring || n == 0 {
+			t.Errorf("phrase %q is %d words; the ring holds %d", p, n, ring)
+		}
 	}
 }

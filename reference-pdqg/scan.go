@@ -27,12 +27,10 @@ const (
 // stats is everything the criteria need, gathered in one pass.
 type stats struct {
 	// Word accounting over the whole input (see doc.go: effective content).
-	totalWords   int
-	effWords     int // words of effective content, code included
-	loremWords   int // words in lorem ipsum blocks
-	repeatWords  int // repeated blocks (>= minRepeatWords) and repeated sentences
-	repeatBlocks int // how many blocks were copies
-	worstRepeat  int // most copies of one block
+	effWords    int // words of effective content, code included
+	loremWords  int // words in lorem ipsum blocks
+	repeatWords int // repeated blocks (>= minRepeatWords) and repeated sentences
+	worstRepeat int // most copies of one block
 	// Effective content.
 	codeWords      int
 	proseWords     int // non-code words
@@ -338,7 +336,6 @@ func (sc *scanner) flush(raw string) {
 	if n == 0 && strings.TrimSpace(raw) == "" {
 		return
 	}
-	sc.st.totalWords += n
 	key := uint64(fnvOffset)
 	lorem := 0
 	for _, w := range words {
@@ -361,7 +358,6 @@ func (sc *scanner) flush(raw string) {
 	case dup:
 		if n >= minRepeatWords {
 			sc.st.repeatWords += n
-			sc.st.repeatBlocks++
 			sc.st.worstRepeat = max(sc.st.worstRepeat, int(copies)+1)
 		}
 		return
