@@ -23,7 +23,6 @@ func (s *specs) authSpecs() {
 
 		// Every route, with every way of not being authenticated. The task id
 		// is well-formed but unknown: 401 comes before 404.
-		const unknownTask = "00000000-0000-4000-8000-000000000000"
 		routes := []struct{ method, path string }{
 			{http.MethodGet, "/v1/tasks/available"},
 			{http.MethodPost, taskPath(unknownTask, "bids")},

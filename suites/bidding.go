@@ -44,19 +44,19 @@ func (s *specs) biddingSpecs() {
 					Expect(s.controlTask(id).Bids).To(BeEmpty())
 				},
 				s.entry("JTB-BID-004", "invalid JSON", `{"proposedPrice": 12.5, "coverLetter": "x"`),
-				s.entry("JTB-BID-004", "a JSON array", `[]`),
+				s.entry("JTB-BID-008", "a JSON array", `[]`),
 				s.entry("JTB-BID-004", "no proposedPrice", `{"coverLetter": "I can do it."}`),
 				s.entry("JTB-BID-004", "no coverLetter", `{"proposedPrice": 12.5}`),
 				s.entry("JTB-BID-004", "proposedPrice 0", `{"proposedPrice": 0, "coverLetter": "I can do it."}`),
 				s.entry("JTB-BID-004", "a negative proposedPrice", `{"proposedPrice": -12.5, "coverLetter": "I can do it."}`),
-				s.entry("JTB-BID-004", "proposedPrice over 100000", `{"proposedPrice": 100000.01, "coverLetter": "I can do it."}`),
-				s.entry("JTB-BID-004", "proposedPrice with 3 decimals", `{"proposedPrice": 12.505, "coverLetter": "I can do it."}`),
-				s.entry("JTB-BID-004", "proposedPrice as a string", `{"proposedPrice": "12.50", "coverLetter": "I can do it."}`),
-				s.entry("JTB-BID-004", "an empty coverLetter", `{"proposedPrice": 12.5, "coverLetter": ""}`),
-				s.entry("JTB-BID-004", "a blank coverLetter", `{"proposedPrice": 12.5, "coverLetter": "   "}`),
-				s.entry("JTB-BID-004", "a coverLetter over 5000 characters", `{"proposedPrice": 12.5, "coverLetter": "`+strings.Repeat("x", 5001)+`"}`),
+				s.entry("JTB-BID-008", "proposedPrice over 100000", `{"proposedPrice": 100000.01, "coverLetter": "I can do it."}`),
+				s.entry("JTB-BID-008", "proposedPrice with 3 decimals", `{"proposedPrice": 12.505, "coverLetter": "I can do it."}`),
+				s.entry("JTB-BID-008", "proposedPrice as a string", `{"proposedPrice": "12.50", "coverLetter": "I can do it."}`),
+				s.entry("JTB-BID-008", "an empty coverLetter", `{"proposedPrice": 12.5, "coverLetter": ""}`),
+				s.entry("JTB-BID-008", "a blank coverLetter", `{"proposedPrice": 12.5, "coverLetter": "   "}`),
+				s.entry("JTB-BID-008", "a coverLetter over 5000 characters", `{"proposedPrice": 12.5, "coverLetter": "`+strings.Repeat("x", 5001)+`"}`),
 			)
-			s.it("JTB-BID-004", "accepts the bounds 0.01 and 100000", func() {
+			s.it("JTB-BID-008", "accepts the bounds 0.01 and 100000", func() {
 				for _, p := range []float64{0.01, 100000} {
 					id := s.newTask(category())
 					x := post(a(), taskPath(id, "bids"), map[string]any{"proposedPrice": p, "coverLetter": "I can do it."})

@@ -1,7 +1,6 @@
 package suites
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -30,17 +29,6 @@ func (s *specs) traceCount(c *Client, taskID string) int {
 	return len(Data[Traces](x).Items)
 }
 
-func sameJSON(a, b []byte) bool {
-	var va, vb any
-	return json.Unmarshal(a, &va) == nil && json.Unmarshal(b, &vb) == nil && equalJSON(va, vb)
-}
-
-func equalJSON(a, b any) bool {
-	ja, _ := json.Marshal(a) // maps marshal with sorted keys
-	jb, _ := json.Marshal(b)
-	return string(ja) == string(jb)
-}
-
 func (s *specs) idempotencySpecs() {
 	Describe("Idempotency-Key", func() {
 		s.with("one agent", needs(NeedControl, NeedWrites), func() {
@@ -51,7 +39,7 @@ func (s *specs) idempotencySpecs() {
 				Expect(first.Status/100).To(Equal(2), "the first bid failed\n%s", first)
 				again := withKey(a(), taskPath(id, "bids"), key, JSON(bidBody()))
 				Expect(again).To(HaveStatus(first.Status))
-				Expect(sameJSON(again.Body, first.Body)).To(BeTrue(), "the replay's body differs from the first answer\nfirst:\n%s\nreplay:\n%s", first, again)
+				Expect(again.Body).To(MatchJSON(first.Body), "the replay's body differs from the first answer\nfirst:\n%s\nreplay:\n%s", first, again)
 				Expect(s.controlTask(id).Bids).To(HaveLen(1))
 			})
 			s.it("JTB-IDEM-001", "a replayed progress event is stored once", func() {
@@ -70,7 +58,7 @@ func (s *specs) idempotencySpecs() {
 				Expect(first).To(HaveStatus(http.StatusOK))
 				again := withKey(a(), taskPath(id, "deliver"), key, body)
 				Expect(again).To(HaveStatus(http.StatusOK))
-				Expect(sameJSON(again.Body, first.Body)).To(BeTrue(), "first:\n%s\nreplay:\n%s", first, again)
+				Expect(again.Body).To(MatchJSON(first.Body), "the replay's body differs from the first answer\nfirst:\n%s\nreplay:\n%s", first, again)
 				Expect(s.controlTask(id).Deliveries).To(HaveLen(1))
 			})
 			s.it("JTB-IDEM-002", "a replay carries Idempotent-Replayed: true and the first answer does not", func() {

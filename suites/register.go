@@ -253,10 +253,7 @@ func (s *specs) taskIn(state string) string {
 // serverNow reads the server's clock.
 func (s *specs) serverNow() time.Time {
 	GinkgoHelper()
-	var c struct {
-		Now string `json:"now"`
-	}
-	c = Data[struct {
+	c := Data[struct {
 		Now string `json:"now"`
 	}](get(s.env.Control, "/_control/clock"))
 	return mustTime(c.Now)

@@ -87,7 +87,7 @@ func (s *specs) resubmitSpecs() {
 					id := s.taskIn(state)
 					Expect(op(id, name)).To(HaveStatus(status))
 				},
-				s.entry("JTB-BID-001", "open: bid is 201", "open", "bid", 201),
+				s.entry("JTB-BID-002", "open: bid is 201", "open", "bid", 201),
 				s.entry("JTB-DLV-006", "open: deliver is 403", "open", "deliver", 403),
 				s.entry("JTB-RSB-005", "open: resubmit is 403", "open", "resubmit", 403),
 				s.entry("JTB-PRG-003", "open: progress is 403", "open", "progress", 403),
