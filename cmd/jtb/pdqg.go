@@ -19,7 +19,8 @@ const pdqgUsage = `Usage: jtb pdqg score FILE [--task TASK.json] [--json]
 Scores a delivery with the reference Pre-Delivery Quality Gate and explains
 the score criterion by criterion. FILE "-" reads standard input.
 TASK.json holds {"title","description","category"} (a task object from the
-API works too; other fields are ignored). Without --task, relevance is not scored.
+API, or its {"ok":true,"data":{...}} envelope, works too; other fields are
+ignored). Without --task, relevance, echo, stuffing and off_topic are not scored.
 
 Exit status: 0 pass or warn, 1 reject, 2 bad input.
 `

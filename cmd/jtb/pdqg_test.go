@@ -29,6 +29,7 @@ func TestPDQGScore(t *testing.T) {
 	binary := writeFile(t, dir, "bin.md", "PK\x03\x04\x00\x00binary")
 	latin1 := writeFile(t, dir, "latin1.md", "caf\xe9 au lait")
 	blank := writeFile(t, dir, "blank.md", " \n\t\n")
+	tooBig := writeFile(t, dir, "big.md", strings.Repeat("Revenue grew 15% to $4.2B.\n", maxDelivery/27+1))
 	junk := writeFile(t, dir, "junk.md", "asdkj qwrtz xcvbn plmkjn !!! @@## zxcv qwrt bnmm ;;; sdfgh jklpp $$$ %%% ^^^")
 
 	tests := []struct {
@@ -52,11 +53,14 @@ func TestPDQGScore(t *testing.T) {
 		{"binary", []string{"score", binary}, "", exitConfig, "", "looks binary"},
 		{"not utf-8", []string{"score", latin1}, "", exitConfig, "", "looks binary"},
 		{"empty", []string{"score", blank}, "", exitConfig, "", "is empty"},
+		{"over 1 MiB", []string{"score", tooBig}, "", exitConfig, "", "larger than 1 MiB"},
+		{"over 1 MiB on stdin", []string{"score", "-"}, strings.Repeat("x ", maxDelivery/2+1), exitConfig, "", "standard input is larger than 1 MiB"},
 		{"no file", []string{"score"}, "", exitConfig, "", "want exactly one FILE"},
 		{"two files", []string{"score", goodDelivery, goodDelivery}, "", exitConfig, "", "want exactly one FILE"},
 		{"unknown flag", []string{"score", goodDelivery, "--nope"}, "", exitConfig, "", "flag provided but not defined"},
 		{"no subcommand", nil, "", exitConfig, "", ""},
 		{"help", []string{"-h"}, "", exitOK, "Usage: jtb pdqg score", ""},
+		{"score help", []string{"score", "-h"}, "", exitOK, "Usage: jtb pdqg score", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
