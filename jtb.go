@@ -14,15 +14,15 @@ import (
 	"github.com/google/uuid"
 )
 
-// AgentAPISpec is openapi.yaml: the Agent API contract.
+// agentAPISpec is openapi.yaml: the Agent API contract.
 //
 //go:embed openapi.yaml
-var AgentAPISpec []byte
+var agentAPISpec []byte
 
-// ControlAPISpec is control-api.yaml: the poster's side and the clock.
+// controlAPISpec is control-api.yaml: the poster's side and the clock.
 //
 //go:embed control-api.yaml
-var ControlAPISpec []byte
+var controlAPISpec []byte
 
 // CatalogueSpec is catalogue.yaml: the clause catalogue.
 //
@@ -55,13 +55,13 @@ func validateUUID(s string) error {
 // LoadAgentAPI returns a fresh, validated copy of the Agent API document with
 // its servers cleared, so a router built from it matches any host.
 func LoadAgentAPI() (*openapi3.T, error) {
-	return load("openapi.yaml", AgentAPISpec)
+	return load("openapi.yaml", agentAPISpec)
 }
 
 // LoadControlAPI returns a fresh, validated copy of the control API document
 // with its servers cleared.
 func LoadControlAPI() (*openapi3.T, error) {
-	return load("control-api.yaml", ControlAPISpec)
+	return load("control-api.yaml", controlAPISpec)
 }
 
 // NewAgentRouter returns a gorillamux router over the Agent API and the
@@ -78,25 +78,15 @@ func NewControlRouter() (routers.Router, *openapi3.T, error) {
 
 func load(name string, data []byte) (*openapi3.T, error) {
 	RegisterFormats()
-	doc, err := parseAndValidate(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	doc.Servers = nil
-	return doc, nil
-}
-
-// parseAndValidate is the loaders' core, kept apart so tests can feed it
-// broken documents.
-func parseAndValidate(data []byte) (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
 	doc, err := loader.LoadFromData(data)
 	if err != nil {
-		return nil, fmt.Errorf("load: %w", err)
+		return nil, fmt.Errorf("%s: load: %w", name, err)
 	}
 	if err := doc.Validate(loader.Context); err != nil {
-		return nil, fmt.Errorf("validate: %w", err)
+		return nil, fmt.Errorf("%s: validate: %w", name, err)
 	}
+	doc.Servers = nil
 	return doc, nil
 }
 
