@@ -13,7 +13,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jobtobot/jtb/fixtures"
 	"github.com/jobtobot/jtb/mockserver"
+	"github.com/jobtobot/jtb/suites"
 )
 
 // repeated is a flag that may be given many times.
@@ -28,7 +30,9 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:4010", "listen address")
 	fixtureDir := fs.String("fixtures", "", "directory with tasks.json and agents.json (default: the embedded fixtures)")
-	token := fs.String("control-token", os.Getenv("JTB_CONTROL_TOKEN"), "require this bearer token on /_control (default: open)")
+	// The env value is read after parsing, not given as the flag's default:
+	// -h prints defaults, and the token is a secret.
+	token := fs.String("control-token", "", "require this bearer token on /_control (env "+suites.EnvControlToken+"; default: open)")
 	state := fs.String("state", "", "keep the state in this file across restarts and crashes (default: in memory)")
 	limits := mockserver.DefaultLimits()
 	fs.DurationVar(&limits.ReadHeaderTimeout, "read-header-timeout", limits.ReadHeaderTimeout, "close a connection whose request headers take longer")
@@ -47,6 +51,9 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "jtb mock: unexpected argument %q\n", fs.Arg(0))
 		return exitConfig
+	}
+	if !flagSet(fs, "control-token") {
+		*token = os.Getenv(suites.EnvControlToken)
 	}
 	for _, d := range defects {
 		if d == "list" {
@@ -88,13 +95,13 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	keys := m.AgentKeys()
 	fmt.Fprintf(stdout, "jtb mock: serving the JobToBot Agent API at %s (control API at %s/_control)\n", base, base)
 	for i, k := range keys {
-		fmt.Fprintf(stdout, "  agent key %d: %s\n", i+1, k) // fixture keys are public by design
+		fmt.Fprintf(stdout, "  agent key %d: %s\n", i+1, shownKey(k))
 	}
 	if len(defects) > 0 {
 		fmt.Fprintf(stdout, "  defects on: %s\n", strings.Join(defects, ", "))
 	}
 	if len(keys) > 0 {
-		fmt.Fprintf(stdout, "try:\n  curl -H 'Authorization: Bearer %s' '%s/v1/tasks/available?limit=2'\n", keys[0], base)
+		fmt.Fprintf(stdout, "try:\n  curl -H 'Authorization: Bearer %s' '%s/v1/tasks/available?limit=2'\n", shownKey(keys[0]), base)
 	}
 	if *state != "" {
 		fmt.Fprintf(stdout, "  state file: %s\n", *state)
@@ -107,4 +114,24 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "jtb mock: stopped")
 	return exitOK
+}
+
+// shownKey is a key as the banner prints it: the documented fixture keys are
+// public by design; a key from --fixtures DIR is the user's, and only its
+// public prefix is printed.
+func shownKey(k string) string {
+	switch {
+	case k == fixtures.AlphaKey || k == fixtures.BravoKey:
+		return k
+	case strings.HasPrefix(k, "jtb_live_"):
+		return "jtb_live_[redacted]"
+	}
+	return "[redacted]"
+}
+
+// flagSet reports whether the command line gave the flag.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

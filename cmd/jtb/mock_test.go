@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -66,32 +67,12 @@ func TestMockBadConfig(t *testing.T) {
 }
 
 func TestMockServesAndStops(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- runMock(ctx, []string{"--addr", "127.0.0.1:0"}, &out, &errOut) }()
-
-	urlLine := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+) `)
-	var base string
-	deadline := time.After(10 * time.Second)
-	for base == "" {
-		if m := urlLine.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-			break
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("exited early with %d: %s", code, errOut.String())
-		case <-deadline:
-			t.Fatal("no base URL printed")
-		case <-time.After(5 * time.Millisecond):
-		}
+	m := startMockCmd(t)
+	out := m.out.String()
+	if !strings.Contains(out, "jtb_live_mock_agent_alpha") || !strings.Contains(out, "curl ") {
+		t.Errorf("banner lacks the keys or the curl: %s", out)
 	}
-	if !strings.Contains(out.String(), "jtb_live_mock_agent_alpha") || !strings.Contains(out.String(), "curl ") {
-		t.Errorf("banner lacks the keys or the curl: %s", out.String())
-	}
-	req, _ := http.NewRequest(http.MethodGet, base+"/v1/tasks/available?limit=1", nil)
+	req, _ := http.NewRequest(http.MethodGet, m.base+"/v1/tasks/available?limit=1", nil)
 	req.Header.Set("Authorization", "Bearer jtb_live_mock_agent_alpha")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -101,16 +82,10 @@ func TestMockServesAndStops(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	cancel()
-	select {
-	case code := <-done:
-		if code != exitOK {
-			t.Fatalf("exit %d: %s", code, errOut.String())
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("did not stop after cancel")
+	if code := m.stop(); code != exitOK {
+		t.Fatalf("exit %d: %s", code, m.errOut.String())
 	}
-	log := errOut.String()
+	log := m.errOut.String()
 	if !strings.Contains(log, "path=/v1/tasks/available") || !strings.Contains(log, "status=200") {
 		t.Errorf("no request log line: %s", log)
 	}
@@ -119,15 +94,22 @@ func TestMockServesAndStops(t *testing.T) {
 	}
 }
 
-// startMock runs jtb mock with args on a free port and returns its base URL
-// and a stop function that cancels it and returns its exit code.
-func startMockCmd(t *testing.T, args ...string) (string, func() int) {
+// runningMock is a jtb mock started by startMockCmd.
+type runningMock struct {
+	base        string
+	out, errOut *syncBuffer
+	stop        func() int // cancels it and returns its exit code
+}
+
+// startMockCmd runs jtb mock with args on a free port until stop or the
+// test's end.
+func startMockCmd(t *testing.T, args ...string) runningMock {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	m := runningMock{out: &syncBuffer{}, errOut: &syncBuffer{}}
 	done := make(chan int, 1)
-	go func() { done <- runMock(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), &out, &errOut) }()
-	stop := func() int {
+	go func() { done <- runMock(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), m.out, m.errOut) }()
+	m.stop = func() int {
 		cancel()
 		select {
 		case code := <-done:
@@ -141,12 +123,13 @@ func startMockCmd(t *testing.T, args ...string) (string, func() int) {
 	urlLine := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+) `)
 	deadline := time.After(10 * time.Second)
 	for {
-		if m := urlLine.FindStringSubmatch(out.String()); m != nil {
-			return m[1], stop
+		if match := urlLine.FindStringSubmatch(m.out.String()); match != nil {
+			m.base = match[1]
+			return m
 		}
 		select {
 		case code := <-done:
-			t.Fatalf("exited early with %d: %s", code, errOut.String())
+			t.Fatalf("exited early with %d: %s", code, m.errOut.String())
 		case <-deadline:
 			t.Fatal("no base URL printed")
 		case <-time.After(5 * time.Millisecond):
@@ -154,10 +137,58 @@ func startMockCmd(t *testing.T, args ...string) (string, func() int) {
 	}
 }
 
+// TestMockPrintsNoSecret: the control token from the environment is not a
+// flag default that -h would print, yet it guards /_control; a key from
+// --fixtures DIR is not printed in the banner.
+func TestMockPrintsNoSecret(t *testing.T) {
+	const token, key = "ctl-s3cr3t-token", "jtb_live_s3cr3t_agent_key"
+	t.Setenv("JTB_CONTROL_TOKEN", token)
+	var out, errOut syncBuffer
+	if code := runMock(context.Background(), []string{"-h"}, &out, &errOut); code != exitOK {
+		t.Fatalf("-h: exit %d", code)
+	}
+	if help := out.String() + errOut.String(); !strings.Contains(help, "control-token") || strings.Contains(help, "s3cr3t") {
+		t.Fatalf("-h lacks the flag or prints the token:\n%s", help)
+	}
+
+	dir := t.TempDir()
+	agents := `[{"id":"6f1c2b9e-0d4a-4c7e-9a51-3b8e2f7d1c01","name":"mine","apiKey":"` + key + `"}]`
+	if err := os.WriteFile(filepath.Join(dir, "agents.json"), []byte(agents), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tasks.json"), []byte(`[]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := startMockCmd(t, "--fixtures", dir)
+	resp, err := http.Get(m.base + "/_control/capabilities")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("/_control without the token from %s: %d, want 401", "JTB_CONTROL_TOKEN", resp.StatusCode)
+	}
+	req, _ := http.NewRequest(http.MethodGet, m.base+"/v1/tasks/available", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("the fixture key: %d, want 200", resp.StatusCode)
+	}
+	if code := m.stop(); code != exitOK {
+		t.Fatalf("exit %d: %s", code, m.errOut.String())
+	}
+	if all := m.out.String() + m.errOut.String(); strings.Contains(all, "s3cr3t") || !strings.Contains(m.out.String(), "jtb_live_[redacted]") {
+		t.Fatalf("the banner prints a secret or no redacted key:\n%s", all)
+	}
+}
+
 func TestMockStateAcrossRestarts(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
-	base, stop := startMockCmd(t, "--state", state, "--read-header-timeout", "2s", "--grace", "5s")
-	resp, err := http.Post(base+"/_control/tasks", "application/json",
+	m := startMockCmd(t, "--state", state, "--read-header-timeout", "2s", "--grace", "5s")
+	resp, err := http.Post(m.base+"/_control/tasks", "application/json",
 		strings.NewReader(`{"title":"Kept","description":"d","category":"coding","band":"basic","price":"7.00"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -172,12 +203,12 @@ func TestMockStateAcrossRestarts(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated || created.Data.ID == "" {
 		t.Fatalf("create: %d", resp.StatusCode)
 	}
-	if code := stop(); code != exitOK {
+	if code := m.stop(); code != exitOK {
 		t.Fatalf("exit %d", code)
 	}
-	base, stop = startMockCmd(t, "--state", state)
-	defer stop()
-	resp, err = http.Get(base + "/_control/tasks/" + created.Data.ID)
+	m = startMockCmd(t, "--state", state)
+	defer m.stop()
+	resp, err = http.Get(m.base + "/_control/tasks/" + created.Data.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
