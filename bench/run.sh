@@ -49,12 +49,10 @@ cleanup() {
 trap cleanup EXIT
 
 # start NAME CMD...: runs CMD in its own process group, output to NAME.log.
-started=
 start() {
   local name=$1; shift
   setsid "$@" >"$work/$name.log" 2>&1 </dev/null &
-  started=$!
-  groups+=("$started")
+  groups+=("$!")
 }
 
 stop_all() {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -16,8 +14,9 @@ import (
 	"github.com/jobtobot/jtb/mockserver"
 )
 
-// BidBody is what every measured bid sends; the bare handler's answer is a
-// real 201 for this same body.
+// BidBody is what every measured bid sends (wrk/bids.lua holds the same
+// string: TestBidsScriptSendsBidBody); the bare handler's answer is a real
+// 201 for this same body.
 const BidBody = `{"proposedPrice":42.5,"coverLetter":"I will deliver a sourced summary within two days."}`
 
 func runCapture(args []string, stderr io.Writer) error {
@@ -124,11 +123,5 @@ func send(method, url, key, body string) (int, []byte, error) {
 }
 
 func writeLines(path string, lines []string) error {
-	var buf bytes.Buffer
-	w := bufio.NewWriter(&buf)
-	for _, l := range lines {
-		fmt.Fprintln(w, l)
-	}
-	w.Flush()
-	return os.WriteFile(path, buf.Bytes(), 0o644)
+	return os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 }

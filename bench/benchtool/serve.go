@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"io"
@@ -60,11 +61,12 @@ func runBare(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return serveUntilSignal(&http.Server{Addr: *addr, Handler: bareHandler{list: list, bid: bid}})
+	return serveUntilSignal(&http.Server{Addr: *addr, Handler: bareHandler{list: list, bid: bid}, ReadHeaderTimeout: 10 * time.Second})
 }
 
-// runProfile serves the mock the way jtb mock does (request log included)
-// and pprof beside it, so a profile taken under wrk shows the real path.
+// runProfile serves the mock the way jtb mock does (its server limits, a
+// buffered request log) and pprof beside it, so a profile taken under wrk
+// shows the real path.
 func runProfile(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("profile", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -79,7 +81,12 @@ func runProfile(args []string, stderr io.Writer) error {
 		return err
 	}
 	defer logw.Close()
-	m, err := mockserver.New(mockserver.Options{Logger: slog.New(slog.NewTextHandler(logw, nil))})
+	// jtb mock buffers its request log (flushed every 100 ms): an unbuffered
+	// write per request would show in the profile where jtb mock has none.
+	// The handler writes under its own lock; the buffer is flushed on exit.
+	logbuf := bufio.NewWriter(logw)
+	defer logbuf.Flush()
+	m, err := mockserver.New(mockserver.Options{Logger: slog.New(slog.NewTextHandler(logbuf, nil))})
 	if err != nil {
 		return err
 	}
@@ -91,11 +98,12 @@ func runProfile(args []string, stderr io.Writer) error {
 	ps := &http.Server{Addr: *pprofAddr, Handler: mux}
 	go ps.ListenAndServe()
 	defer ps.Close()
-	return serveUntilSignal(&http.Server{Addr: *addr, Handler: m})
+	srv := mockserver.NewServer(m, mockserver.DefaultLimits())
+	srv.Addr = *addr
+	return serveUntilSignal(srv)
 }
 
 func serveUntilSignal(srv *http.Server) error {
-	srv.ReadHeaderTimeout = 10 * time.Second
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)

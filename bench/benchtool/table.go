@@ -163,19 +163,20 @@ func rps(r result) (float64, bool) {
 
 func msOf(us float64) string { return fmt.Sprintf("%.2f ms", us/1000) }
 
-// roundCount is the number of distinct rounds among the load runs.
-func roundCount(rs []result) int {
-	seen := map[int]bool{}
+// loadRounds is the distinct rounds among the load runs, ascending.
+func loadRounds(rs []result) []int {
+	var ks []int
 	for _, r := range rs {
-		if _, ok := r["requests"]; ok {
-			seen[r.round()] = true
+		if _, ok := r["requests"]; ok && !slices.Contains(ks, r.round()) {
+			ks = append(ks, r.round())
 		}
 	}
-	return len(seen)
+	slices.Sort(ks)
+	return ks
 }
 
 func writeTable(w io.Writer, rs []result) {
-	n := roundCount(rs)
+	n := len(loadRounds(rs))
 	fmt.Fprintf(w, "Median of %d rounds: requests/s, p50 and p99 are each the median over the rounds; requests and non-2xx are summed over them.\n\n", n)
 	fmt.Fprintln(w, "| endpoint | server | requests/s | p50 | p99 | requests | non-2xx |")
 	fmt.Fprintln(w, "| --- | --- | ---: | ---: | ---: | ---: | ---: |")
@@ -278,16 +279,7 @@ func writeRounds(w io.Writer, rs []result) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| round | endpoint | server | requests/s | p50 | p99 | requests | non-2xx | mock / this server |")
 	fmt.Fprintln(w, "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-	seen := map[int]bool{}
-	var ks []int
-	for _, r := range rs {
-		if _, ok := r["requests"]; ok && !seen[r.round()] {
-			seen[r.round()] = true
-			ks = append(ks, r.round())
-		}
-	}
-	slices.Sort(ks)
-	for _, k := range ks {
+	for _, k := range loadRounds(rs) {
 		for _, e := range endpoints {
 			mock := rounds(rs, e.run, "mock")[k]
 			for _, s := range servers {
