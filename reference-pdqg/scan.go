@@ -92,7 +92,7 @@ type scanner struct {
 
 	seenBlocks map[uint64]int32
 	seenSents  map[uint64]struct{}
-	mapHint    int // the size the two maps were last asked for
+	mapHint    int // the most entries the two maps have held: clearing costs that much
 
 	block []wordRec
 	bl    blockLines
@@ -128,6 +128,12 @@ func newScanner(lx *lexicon, content string, terms *taskTerms) *scanner {
 	vocab := min(len(content)/12, 1<<15) + 64
 	sc := scanners.Get().(*scanner)
 	old := *sc
+	sents := len(content)/128 + 8
+	keepMaps := old.seenSents != nil && old.mapHint <= 8*sents+1024
+	mapHint := sents
+	if keepMaps {
+		mapHint = old.mapHint
+	}
 	*sc = scanner{
 		lx:         lx,
 		content:    content,
@@ -138,9 +144,9 @@ func newScanner(lx *lexicon, content string, terms *taskTerms) *scanner {
 		lastChk:    reuse(old.lastChk, vocab),
 		hash:       reuse(old.hash, vocab),
 		terms:      terms,
-		seenBlocks: reuseMap(old.seenBlocks, old.mapHint, len(content)/256+8),
-		seenSents:  reuseMap(old.seenSents, old.mapHint, len(content)/128+8),
-		mapHint:    len(content)/128 + 8,
+		seenBlocks: reuseMap(old.seenBlocks, keepMaps, len(content)/256+8),
+		seenSents:  reuseMap(old.seenSents, keepMaps, sents),
+		mapHint:    mapHint,
 		block:      old.block[:0],
 		shingleBF:  old.shingleBF,
 	}
@@ -163,6 +169,7 @@ func newScanner(lx *lexicon, content string, terms *taskTerms) *scanner {
 // release hands the scanner's buffers back; the scanner must not be used
 // after it (Score copies out everything its result needs first).
 func (sc *scanner) release() {
+	sc.mapHint = max(sc.mapHint, len(sc.seenSents), len(sc.seenBlocks))
 	sc.content, sc.terms, sc.shingles, sc.termHits = "", nil, nil, nil
 	scanners.Put(sc)
 }
@@ -176,10 +183,11 @@ func reuse[T any](s []T, n int) []T {
 	return make([]T, 0, n)
 }
 
-// reuseMap clears m when the size it was made for (had) suits the size
-// wanted, else makes a new map: clearing costs as much as the map is large.
-func reuseMap[V any](m map[uint64]V, had, want int) map[uint64]V {
-	if m != nil && had <= 8*want+1024 {
+// reuseMap clears m when keep says its size suits this call, else makes a
+// new map: clearing costs as much as the map has ever held, so a map grown by
+// one huge input is not kept for small ones.
+func reuseMap[V any](m map[uint64]V, keep bool, want int) map[uint64]V {
+	if m != nil && keep {
 		clear(m)
 		return m
 	}
