@@ -158,14 +158,15 @@ func (s *Store) Restore(snap Snapshot) {
 	s.tasks = make(map[string]*task, len(snap.Tasks))
 	s.agents = make(map[string]*Agent, len(snap.Agents))
 	s.agentByKey = make(map[string]*Agent, len(snap.Agents))
-	s.open = index{}
-	s.byCategory = map[string]*index{}
 	for _, a := range snap.Agents {
 		s.putAgent(a)
 	}
 	for _, r := range snap.Tasks {
-		s.putTask(r, true)
+		t := &task{}
+		t.fill(r, true)
+		s.tasks[r.ID] = t
 	}
+	s.reindex()
 	s.idem.mu.Lock()
 	defer s.idem.mu.Unlock()
 	s.idem.entries = make(map[IdemScope]*idemEntry, len(snap.Idem))
@@ -299,6 +300,15 @@ func (s *Store) putTask(r TaskRecord, withTraces bool) {
 		s.open.remove(t)
 		s.categoryIndex(t.Category).remove(t)
 	}
+	t.fill(r, withTraces)
+	if s.listed(t) {
+		s.open.insert(t)
+		s.categoryIndex(t.Category).insert(t)
+	}
+}
+
+// fill sets a task's state from a record; its traces too if withTraces.
+func (t *task) fill(r TaskRecord, withTraces bool) {
 	t.Task = r.Task
 	t.assignee = r.Assignee
 	t.pinned = slices.Clone(r.Pinned)
@@ -315,10 +325,6 @@ func (s *Store) putTask(r TaskRecord, withTraces bool) {
 		for _, tr := range r.Traces {
 			t.traces = append(t.traces, &tr)
 		}
-	}
-	if s.listed(t) {
-		s.open.insert(t)
-		s.categoryIndex(t.Category).insert(t)
 	}
 }
 

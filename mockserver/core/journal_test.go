@@ -177,7 +177,8 @@ func listing(t *testing.T, s *Store) string {
 
 // TestJournalReplayRebuildsEveryChangeKind builds a state through the Store API
 // with a journal, replays the journal alone into a fresh store and finds the
-// same full export and the same listings, page by page. It replays the same
+// same full export and the same listings, page by page; so does a snapshot
+// of the live store, restored into a fresh one. It replays the same
 // session written the way journals were written before the bid, bidState,
 // pin and delivery kinds existed (the whole task on every change of a task)
 // too: such a journal still loads.
@@ -230,6 +231,15 @@ func TestJournalReplayRebuildsEveryChangeKind(t *testing.T) {
 				if got := listing(t, replayed); got != wantList {
 					t.Errorf("%s: the replayed listing differs:\nlive:\n%s\nreplayed:\n%s", format.name, wantList, got)
 				}
+			}
+			// A snapshot restores the same state and listing (indexes rebuilt).
+			restored := journalStore(t, &fakeClock{now: clock.now}, nil, defects...)
+			must(t, live.Export(func(snap Snapshot) error { restored.Restore(snap); return nil }))
+			if got := exportJSON(t, restored); !bytes.Equal(got, want) {
+				t.Errorf("snapshot: the restored export differs:\n%s", firstDiff(string(want), string(got)))
+			}
+			if got := listing(t, restored); got != wantList {
+				t.Errorf("snapshot: the restored listing differs:\nlive:\n%s\nrestored:\n%s", wantList, got)
 			}
 			t.Logf("%d changes: %v; journal %d B, whole-task journal %d B", len(lines), kinds, size(lines), size(old))
 		})

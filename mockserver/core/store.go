@@ -36,7 +36,7 @@ type task struct {
 }
 
 // Store is the whole mock state. Every mutation is a method here, under one
-// mutex, so a journal can later be added in one place.
+// mutex, and hands its Change to the journal hook in one place (record).
 type Store struct {
 	cfg       Config
 	cursorKey []byte
@@ -70,12 +70,8 @@ func (s *Store) load() error {
 	s.tasks = make(map[string]*task, len(s.cfg.Seed.Tasks))
 	s.agents = map[string]*Agent{}
 	s.agentByKey = map[string]*Agent{}
-	s.open = index{items: make([]*task, 0, len(s.cfg.Seed.Tasks))}
-	s.byCategory = map[string]*index{}
 	for _, a := range s.cfg.Seed.Agents {
-		a := a
-		s.agents[a.ID] = &a
-		s.agentByKey[a.APIKey] = &a
+		s.putAgent(a)
 	}
 	now := s.nowLocked()
 	for _, nt := range s.cfg.Seed.Tasks {
@@ -84,14 +80,27 @@ func (s *Store) load() error {
 			return err
 		}
 		s.tasks[t.ID] = t
-		s.open.items = append(s.open.items, t)
-		s.categoryIndex(t.Category).items = append(s.categoryIndex(t.Category).items, t)
+	}
+	s.reindex()
+	return nil
+}
+
+// reindex builds the listing indexes from s.tasks: append, then one sort.
+// (Inserting tasks one by one, in map order, is quadratic.)
+func (s *Store) reindex() {
+	s.open = index{items: make([]*task, 0, len(s.tasks))}
+	s.byCategory = map[string]*index{}
+	for _, t := range s.tasks {
+		if s.listed(t) {
+			s.open.items = append(s.open.items, t)
+			x := s.categoryIndex(t.Category)
+			x.items = append(x.items, t)
+		}
 	}
 	s.open.sort()
 	for _, x := range s.byCategory {
 		x.sort()
 	}
-	return nil
 }
 
 // Reset restores the seed state, clock offset included, and forgets every
