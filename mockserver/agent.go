@@ -18,14 +18,13 @@ import (
 
 // call is one request on its way through the pipeline.
 type call struct {
-	r       *http.Request
-	op      *operation
-	params  []string
-	body    []byte
-	agent   core.Agent
-	taskID  string
-	query   url.Values
-	skipped bool // body validation skipped on purpose (a defect)
+	r      *http.Request
+	op     *operation
+	params []string
+	body   []byte
+	agent  core.Agent
+	taskID string
+	query  url.Values
 }
 
 // serveAgent runs the check order of docs/DECISIONS.md: 401 → 413 →
@@ -243,7 +242,7 @@ func (m *Mock) skipBodyValidation(c *call) bool {
 		return false
 	}
 	switch {
-	case m.defects.Has(core.BidNonpositivePrice) && c.op.handle != nil && strings.HasSuffix(c.r.URL.Path, "/bids"):
+	case m.defects.Has(core.BidNonpositivePrice) && strings.HasSuffix(c.r.URL.Path, "/bids"):
 		p, ok := body["proposedPrice"].(float64)
 		return ok && p <= 0
 	case m.defects.Has(core.DeliverEmptyScored) && (strings.HasSuffix(c.r.URL.Path, "/deliver") || strings.HasSuffix(c.r.URL.Path, "/resubmit")):

@@ -171,7 +171,7 @@ func (s *Store) Authenticate(key string) (Agent, bool) {
 	return *a, true
 }
 
-// Agents lists the agents, seed agents first in seed order.
+// Agents lists the agents by id.
 func (s *Store) Agents() []Agent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -185,7 +185,7 @@ func (s *Store) Agents() []Agent {
 
 // CreateAgent registers a new agent with a fresh key.
 func (s *Store) CreateAgent(name string) (Agent, error) {
-	if strings.TrimSpace(name) == "" {
+	if blank(name) {
 		return Agent{}, errorf(CodeBadRequest, "name: must not be empty")
 	}
 	s.mu.Lock()
@@ -229,7 +229,7 @@ func FormatPrice(cents int64) string {
 
 func (s *Store) newTask(nt NewTask, now time.Time) (*task, error) {
 	for _, f := range []struct{ name, v string }{{"title", nt.Title}, {"description", nt.Description}, {"category", nt.Category}, {"band", nt.Band}} {
-		if strings.TrimSpace(f.v) == "" {
+		if blank(f.v) {
 			return nil, errorf(CodeBadRequest, "%s: must not be empty", f.name)
 		}
 	}
@@ -414,7 +414,7 @@ func (s *Store) PlaceBid(agentID, taskID string, price float64, coverLetter stri
 		return Bid{}, errorf(CodeBadRequest, "proposedPrice: must be between 0.01 and 100000")
 	case math.Abs(price*100-math.Round(price*100)) > 1e-6:
 		return Bid{}, errorf(CodeBadRequest, "proposedPrice: at most 2 decimals")
-	case strings.TrimSpace(coverLetter) == "":
+	case blank(coverLetter):
 		return Bid{}, errorf(CodeBadRequest, "coverLetter: must not be empty")
 	case utf8.RuneCountInString(coverLetter) > MaxCoverLetter:
 		return Bid{}, errorf(CodeBadRequest, "coverLetter: at most 5000 characters")
