@@ -13,11 +13,12 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/jobtobot/jtb"
+	"github.com/jobtobot/jtb/fixtures"
 )
 
 const (
-	alphaKey = "jtb_live_mock_agent_alpha"
-	bravoKey = "jtb_live_mock_agent_bravo"
+	alphaKey = fixtures.AlphaKey
+	bravoKey = fixtures.BravoKey
 )
 
 // client sends requests to a test mock and validates every response against

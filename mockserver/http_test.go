@@ -3,6 +3,9 @@ package mockserver
 import (
 	"context"
 	"fmt"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -144,16 +147,21 @@ func TestDeliveryFlowOverHTTP(t *testing.T) {
 		t.Fatalf("traces %+v", traces)
 	}
 
-	// the reference scorer, unpinned, and a resubmit past the deadline
+	// a resubmit past the deadline
 	task2 := claimedTask(t, c)
-	c.ts.Control.PinScores(ctx, task2, 0.1)
-	c.do("POST", "/v1/tasks/"+task2+"/deliver", alphaKey, map[string]any{"content": "x"}).want(t, 200, "")
-	c.ts.Control.AdvanceClock(ctx, 6*time.Hour+time.Second)
-	c.do("POST", "/v1/tasks/"+task2+"/resubmit", alphaKey, map[string]any{"content": "late"}).want(t, 403, "FORBIDDEN")
-	st, _ := c.ts.Control.Task(ctx, task2)
-	if st.Status != "pdqg_final_fail" {
-		t.Fatalf("status past deadline: %s", st.Status)
+	if _, err := c.ts.Control.PinScores(ctx, task2, 0.1); err != nil {
+		t.Fatal(err)
 	}
+	c.do("POST", "/v1/tasks/"+task2+"/deliver", alphaKey, map[string]any{"content": "x"}).want(t, 200, "")
+	if _, err := c.ts.Control.AdvanceClock(ctx, 6*time.Hour+time.Second); err != nil {
+		t.Fatal(err)
+	}
+	c.do("POST", "/v1/tasks/"+task2+"/resubmit", alphaKey, map[string]any{"content": "late"}).want(t, 403, "FORBIDDEN")
+	st, err := c.ts.Control.Task(ctx, task2)
+	if err != nil || st.Status != "pdqg_final_fail" {
+		t.Fatalf("status past deadline: %s %v", st.Status, err)
+	}
+	// the reference scorer, unpinned
 	task3 := claimedTask(t, c)
 	c.do("POST", "/v1/tasks/"+task3+"/deliver", alphaKey, map[string]any{"content": "## Summary\n\nRevenue grew 15% year over year, driven by cloud.\n\n- margin up 2 points\n- guidance raised"}).want(t, 200, "").data(t, &d)
 	if d.PDQG.ScorerVersion == "" || d.PDQG.ScorerVersion == "pinned" || len(d.PDQG.Criteria) == 0 {
@@ -164,7 +172,10 @@ func TestDeliveryFlowOverHTTP(t *testing.T) {
 func TestIdempotencyOverHTTP(t *testing.T) {
 	c := newClient(t, Options{})
 	ctx := context.Background()
-	open, _ := c.ts.Control.CreateTask(ctx, NewTask{Title: "t", Description: "d", Category: "coding", Band: "basic", Price: "9.99"})
+	open, err := c.ts.Control.CreateTask(ctx, NewTask{Title: "t", Description: "d", Category: "coding", Band: "basic", Price: "9.99"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := "/v1/tasks/" + open.ID + "/bids"
 	first := c.do("POST", path, alphaKey, `{"proposedPrice": 5, "coverLetter": "x"}`, "Idempotency-Key", "key-1").want(t, 201, "")
 	again := c.do("POST", path, alphaKey, "{\"coverLetter\":\"x\",\n\"proposedPrice\":5}", "Idempotency-Key", "key-1").want(t, 201, "")
@@ -177,9 +188,9 @@ func TestIdempotencyOverHTTP(t *testing.T) {
 	// an error is not stored: the retry runs again
 	c.do("POST", path, alphaKey, `{"proposedPrice": 7, "coverLetter": "x"}`, "Idempotency-Key", "key-2").want(t, 409, "CONFLICT")
 	c.do("POST", path, alphaKey, `{"proposedPrice": 7, "coverLetter": "x"}`, "Idempotency-Key", "key-2").want(t, 409, "CONFLICT")
-	st, _ := c.ts.Control.Task(ctx, open.ID)
-	if len(st.Bids) != 2 {
-		t.Fatalf("bids: %d", len(st.Bids))
+	st, err := c.ts.Control.Task(ctx, open.ID)
+	if err != nil || len(st.Bids) != 2 {
+		t.Fatalf("bids: %d %v", len(st.Bids), err)
 	}
 }
 
@@ -289,5 +300,25 @@ func TestNewRejectsUnknownDefect(t *testing.T) {
 	if n := len(Defects()); n != 38 {
 		t.Fatalf("%d defects", n)
 	}
-	_ = fmt.Sprint()
+}
+
+// TestDefectsMatchTheDoc: Defects() is the table of docs/DEFECTS.md, row for
+// row, in its order.
+func TestDefectsMatchTheDoc(t *testing.T) {
+	doc, err := os.ReadFile("../docs/DEFECTS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\| ([a-z]+) \\| (.+) \\|$")
+	var want []string
+	for _, m := range row.FindAllStringSubmatch(string(doc), -1) {
+		want = append(want, fmt.Sprintf("%s | %s | %s", m[1], m[2], m[3]))
+	}
+	var got []string
+	for _, d := range Defects() {
+		got = append(got, fmt.Sprintf("%s | %s | %s", d.Name, d.Area, d.Description))
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("Defects() and docs/DEFECTS.md differ:\ncode:\n%s\ndoc:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jobtobot/jtb/fixtures"
 	"github.com/jobtobot/jtb/mockserver"
 )
 
@@ -92,7 +93,7 @@ type session struct {
 func (s *session) waitReady(ctx context.Context) error {
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/v1/tasks/available?limit=1", nil)
-		req.Header.Set("Authorization", "Bearer jtb_live_mock_agent_alpha")
+		req.Header.Set("Authorization", "Bearer "+fixtures.AlphaKey)
 		if resp, err := http.DefaultClient.Do(req); err == nil {
 			resp.Body.Close()
 			return nil
@@ -162,7 +163,7 @@ func dataField(env map[string]any, path ...string) string {
 }
 
 func (s *session) script(ctx context.Context) error {
-	const alpha, bravo = "jtb_live_mock_agent_alpha", "jtb_live_mock_agent_bravo"
+	const alpha, bravo = fixtures.AlphaKey, fixtures.BravoKey
 	var errs []error
 	must := func(env map[string]any, err error) map[string]any {
 		if err != nil {
@@ -217,7 +218,9 @@ func (s *session) script(ctx context.Context) error {
 	must(s.call(ctx, "POST", "/v1/tasks/"+task2+"/deliver", alpha, `{"content":"## Summary\n\nRevenue grew 15% year over year.\n\n- margin up\n- guidance raised"}`, 200))
 	task3 := newTask()
 	claim(task3)
-	s.control.PinScores(ctx, task3, 0.1, 0.9)
+	if _, err := s.control.PinScores(ctx, task3, 0.1, 0.9); err != nil {
+		errs = append(errs, err)
+	}
 	must(s.call(ctx, "POST", "/v1/tasks/"+task3+"/deliver", alpha, `{"content":"draft"}`, 200))
 	must(s.call(ctx, "POST", "/v1/tasks/"+task3+"/resubmit", alpha, `{"content":"final"}`, 200))
 	fmt.Printf("%d checks through prism\n", s.checks)
