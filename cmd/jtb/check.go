@@ -51,10 +51,12 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs := flag.NewFlagSet("jtb check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.target.BaseURL, "base-url", env.BaseURL, "Agent API base URL (env "+suites.EnvBaseURL+"); none: an in-process mock")
-	fs.StringVar(&o.target.APIKey, "api-key", env.APIKey, "agent API key (env "+suites.EnvAPIKey+")")
-	fs.StringVar(&o.target.APIKeyB, "api-key-b", env.APIKeyB, "a second agent's API key (env "+suites.EnvAPIKeyB+")")
+	// Secrets get no flag default: -h prints defaults, and it must not print
+	// a key or token taken from the environment. They fall back after parsing.
+	fs.StringVar(&o.target.APIKey, "api-key", "", "agent API key (env "+suites.EnvAPIKey+")")
+	fs.StringVar(&o.target.APIKeyB, "api-key-b", "", "a second agent's API key (env "+suites.EnvAPIKeyB+")")
 	fs.StringVar(&o.target.ControlURL, "control-url", env.ControlURL, "URL serving /_control/... (env "+suites.EnvControlURL+"); default the base URL")
-	fs.StringVar(&o.target.ControlToken, "control-token", env.ControlToken, "control API bearer token (env "+suites.EnvControlToken+")")
+	fs.StringVar(&o.target.ControlToken, "control-token", "", "control API bearer token (env "+suites.EnvControlToken+")")
 	fs.BoolVar(&o.target.ReadOnly, "read-only", false, "run only specs that write nothing to the target")
 	fs.DurationVar(&o.target.Timeout, "timeout", env.Timeout, "timeout of each request, the preflight's included (env "+suites.EnvTimeout+")")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "ginkgo label filter, e.g. 'discovery && must' or '!clock'")
@@ -70,6 +72,9 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	o.target.APIKey = cmp.Or(o.target.APIKey, env.APIKey)
+	o.target.APIKeyB = cmp.Or(o.target.APIKeyB, env.APIKeyB)
+	o.target.ControlToken = cmp.Or(o.target.ControlToken, env.ControlToken)
 	if o.target.Timeout <= 0 {
 		return o, fmt.Errorf("--timeout %s: want a positive duration", o.target.Timeout)
 	}

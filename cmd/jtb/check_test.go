@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/xml"
+	"errors"
+	"flag"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -243,5 +247,35 @@ func TestCheckWarnsOnInferredDepartures(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "SHOULD failures fail the run (--strict).") || !strings.Contains(stdout, "JTB-ENV-009") {
 		t.Errorf("--strict: the output does not name JTB-ENV-009 as failing the run:\n%s", stdout)
+	}
+}
+
+// -h prints every flag's default; a key or token from the environment must
+// not be one of them, and must still be used when no flag is given.
+func TestCheckHelpPrintsNoSecret(t *testing.T) {
+	key, token := "jtb_live_"+rand.Text(), "ctl_"+rand.Text()
+	env := map[string]string{suites.EnvAPIKey: key, suites.EnvAPIKeyB: key + "b", suites.EnvControlToken: token, suites.EnvBaseURL: "http://127.0.0.1:1"}
+	var help bytes.Buffer
+	if _, err := parseCheckFlags([]string{"-h"}, func(k string) string { return env[k] }, &help); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-h: %v", err)
+	}
+	if !strings.Contains(help.String(), "-api-key") {
+		t.Fatalf("no help printed:\n%s", help.String())
+	}
+	for _, secret := range []string{key, token} {
+		if strings.Contains(help.String(), secret) {
+			t.Errorf("-h prints %q from the environment:\n%s", secret, help.String())
+		}
+	}
+	o, err := parseCheckFlags(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.target.APIKey != key || o.target.APIKeyB != key+"b" || o.target.ControlToken != token {
+		t.Error("the environment's key, second key or token was not used")
+	}
+	o, err = parseCheckFlags([]string{"--api-key", "jtb_live_flag"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || o.target.APIKey != "jtb_live_flag" {
+		t.Errorf("the flag did not win over the environment: %v", err)
 	}
 }
