@@ -155,8 +155,13 @@ func bearer(h string) (string, bool) {
 	return token, true
 }
 
-// readBody reads at most MaxBody bytes; more is 413.
+// readBody reads at most MaxBody bytes; more is 413. Only POSTs carry a body
+// in either API: a body sent with any other method is ignored, unread, so
+// no operation answers a status its contract does not list.
 func (m *Mock) readBody(r *http.Request) ([]byte, reply, bool) {
+	if r.Method != http.MethodPost {
+		return nil, reply{}, true
+	}
 	if m.defects.Has(defBodyLimitMissing) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {

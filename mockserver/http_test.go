@@ -62,6 +62,7 @@ func TestAgentAPI(t *testing.T) {
 		{"list limit 1.5", "GET", "/v1/tasks/available?limit=1.5", alphaKey, nil, 400, "BAD_REQUEST"},
 		{"list limit empty", "GET", "/v1/tasks/available?limit=", alphaKey, nil, 400, "BAD_REQUEST"},
 		{"list bad cursor", "GET", "/v1/tasks/available?cursor=abc", alphaKey, nil, 400, "BAD_REQUEST"},
+		{"list with a body over 1 MiB (ignored)", "GET", "/v1/tasks/available?limit=1", alphaKey, strings.Repeat("x", 2*MaxBody), 200, ""},
 		{"bid", "POST", "/v1/tasks/" + open.ID + "/bids", alphaKey, bid, 201, ""},
 		{"bid again", "POST", "/v1/tasks/" + open.ID + "/bids", alphaKey, bid, 409, "CONFLICT"},
 		{"bid on claimed", "POST", "/v1/tasks/" + task + "/bids", bravoKey, bid, 409, "CONFLICT"},
@@ -234,6 +235,7 @@ func TestControlAPI(t *testing.T) {
 		{"pin out of range", "POST", "/_control/tasks/" + c.firstTaskID(t) + "/pdqg", "secret", map[string]any{"scores": []float64{1.5}}, 400, "BAD_REQUEST"},
 		{"accept unknown bid", "POST", "/_control/tasks/" + c.firstTaskID(t) + "/bids/00000000-0000-4000-8000-000000000000/accept", "secret", struct{}{}, 404, "NOT_FOUND"},
 		{"wrong method", "DELETE", "/_control/reset", "secret", nil, 405, "METHOD_NOT_ALLOWED"},
+		{"body over 1 MiB", "POST", "/_control/agents", "secret", `{"name":"` + strings.Repeat("x", MaxBody) + `"}`, 413, "PAYLOAD_TOO_LARGE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
