@@ -6,6 +6,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/jobtobot/jtb/fixtures"
 	"github.com/jobtobot/jtb/mockserver"
 	"github.com/jobtobot/jtb/suites"
 	. "github.com/onsi/ginkgo/v2"
@@ -27,7 +28,7 @@ func TestSuites(t *testing.T) {
 		}
 		srv := httptest.NewServer(m)
 		t.Cleanup(func() { srv.Close(); m.Close() })
-		target = suites.Target{BaseURL: srv.URL, APIKey: "jtb_live_mock_agent_alpha", APIKeyB: "jtb_live_mock_agent_bravo", Timeout: target.Timeout}
+		target = suites.Target{BaseURL: srv.URL, APIKey: fixtures.AlphaKey, APIKeyB: fixtures.BravoKey, Timeout: target.Timeout}
 	}
 	env, err := suites.Connect(context.Background(), target)
 	if err != nil {
