@@ -181,11 +181,12 @@ func (s *specs) discoverySpecs() {
 				seen := ids(first.Items)
 				claimed := first.Items[0].ID
 				s.accept(claimed, s.placeBid(a(), claimed).ID)
-				next := first.Pagination.NextCursor
-				for next != nil {
+				more, next := *first.Pagination.HasMore, first.Pagination.NextCursor
+				for pages := 0; more; pages++ {
+					Expect(pages).To(BeNumerically("<", 10), "the traversal of 9 tasks does not end")
 					p := page(a(), "limit=3&category="+cat+"&cursor="+url.QueryEscape(*next))
 					seen = append(seen, ids(p.Items)...)
-					next = p.Pagination.NextCursor
+					more, next = *p.Pagination.HasMore, p.Pagination.NextCursor
 				}
 				Expect(seen).To(ConsistOf(created), "every task must be seen exactly once")
 			})
