@@ -89,7 +89,10 @@ func (s *specs) idempotencySpecs() {
 				}
 				wg.Wait()
 				fresh := 0
-				for _, x := range answers {
+				for i, x := range answers {
+					// A request that got no answer already failed the spec
+					// in its goroutine; say which, rather than crash on nil.
+					Expect(x).NotTo(BeNil(), "duplicate %d got no answer", i)
 					switch {
 					case x.Status == http.StatusCreated && x.Header.Get("Idempotent-Replayed") != "true":
 						fresh++
