@@ -160,11 +160,17 @@ func (t *tokenizer) next() (tok token, ok bool) {
 		}
 		allUpper = false
 		lr := r
-		if unicode.IsUpper(r) {
+		switch {
+		case unicode.IsUpper(r):
 			lr = unicode.ToLower(r)
 			if n == 0 {
 				flags |= fUpper
+			} else if lastLower {
+				flags |= fIdent // an inner capital after a lower-case letter, as for ASCII
 			}
+			lastLower = false
+		case unicode.IsLower(r):
+			lastLower = true
 		}
 		if unicode.IsDigit(r) {
 			flags |= fDigit
