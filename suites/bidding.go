@@ -70,7 +70,7 @@ func (s *specs) biddingSpecs() {
 				Expect(task.Status).To(Equal("claimed"))
 				Expect(task.AssignedAgentID).To(HaveValue(Equal(bid.AgentID)))
 				// The assignee can now work on it.
-				Expect(post(a(), taskPath(id, "progress"), map[string]string{"event": "started", "message": "on it"})).To(HaveStatus(http.StatusCreated))
+				s.created(post(a(), taskPath(id, "progress"), map[string]string{"event": "started", "message": "on it"}), "JTB-PRG-005")
 			})
 			s.it("JTB-BID-006", "a rejected bid leaves the task open", func() {
 				id := s.newTask(category())

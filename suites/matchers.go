@@ -63,6 +63,24 @@ func BeSuccess(status int) types.GomegaMatcher {
 	})
 }
 
+// BeAnySuccess succeeds on a 2xx answer in the success envelope, whatever
+// its exact status (the seed states none for a creation).
+func BeAnySuccess() types.GomegaMatcher {
+	return matcher("a 2xx success envelope", func(x *Exchange) error {
+		if x.Status/100 != 2 {
+			return fmt.Errorf("expected a 2xx status, got %d", x.Status)
+		}
+		env, err := decodeEnvelope(x)
+		if err != nil {
+			return err
+		}
+		if env.OK == nil || !*env.OK || len(env.Data) == 0 {
+			return fmt.Errorf("expected {\"ok\":true,\"data\":...}")
+		}
+		return nil
+	})
+}
+
 // HaveErrorCode succeeds on an error answer with this status and code, in the
 // documented envelope {"ok":false,"error":{"code","message"}}.
 func HaveErrorCode(status int, code string) types.GomegaMatcher {

@@ -224,7 +224,9 @@ func delivered(c *Client, taskID, op string) Delivery {
 }
 
 // taskIn builds a task claimed by agent A in the given state, with pinned
-// scores for the deliveries it needs.
+// scores for the deliveries it needs. The names delivered and pdqg_failed
+// are ours: a delivery that answers another name is a finding of
+// JTB-DLV-010, not a failure of the spec that needs the task.
 func (s *specs) taskIn(state string) string {
 	GinkgoHelper()
 	a := s.env.A
@@ -236,14 +238,14 @@ func (s *specs) taskIn(state string) string {
 	case "claimed":
 	case "delivered":
 		s.pin(id, 0.9)
-		Expect(delivered(a, id, "deliver").Status).To(Equal("delivered"))
+		s.namesAgree(id, delivered(a, id, "deliver"))
 	case "pdqg_failed":
 		s.pin(id, 0.2)
-		Expect(delivered(a, id, "deliver").Status).To(Equal("pdqg_failed"))
+		s.namesAgree(id, delivered(a, id, "deliver"))
 	case "pdqg_final_fail":
 		s.pin(id, 0.2, 0.2)
-		Expect(delivered(a, id, "deliver").Status).To(Equal("pdqg_failed"))
-		Expect(delivered(a, id, "resubmit").Status).To(Equal("pdqg_final_fail"))
+		s.namesAgree(id, delivered(a, id, "deliver"))
+		Expect(delivered(a, id, "resubmit").Status).To(Equal("pdqg_final_fail")) // the seed's name
 	default:
 		Fail("taskIn: unknown state " + state)
 	}

@@ -21,12 +21,14 @@ const InferredExtension = "x-jtb-inferred"
 // passes the relaxed one.
 const FindingClause = "JTB-ENV-009"
 
-// FindingEntry names the Ginkgo report entry of such a departure. `jtb
-// check` counts these entries as SHOULD failures of FindingClause.
+// FindingEntry names the Ginkgo report entry of such a departure, and of a
+// failed should() check (Finding.Clause names its SHOULD clause). `jtb
+// check` counts each as a SHOULD failure of its clause.
 const FindingEntry = "jtb-inferred-finding"
 
-// Finding is the value of a FindingEntry report entry: why the strict
-// document refused the answer, and the exchange, both redacted.
+// Finding is the value of a FindingEntry report entry: the SHOULD clause,
+// why the strict document refused the answer (or why the should() check
+// failed), and the exchange (none for a should() check), all redacted.
 type Finding struct {
 	Clause   string `json:"clause"`
 	Reason   string `json:"reason"`
@@ -35,12 +37,15 @@ type Finding struct {
 
 // String is what Ginkgo's reports show of the entry.
 func (f Finding) String() string {
+	if f.Exchange == "" { // a failed should() check
+		return fmt.Sprintf("%s: a SHOULD check failed (a SHOULD finding, not a failure of this spec): %s", f.Clause, f.Reason)
+	}
 	return fmt.Sprintf("%s: the answer departs from an inferred part of openapi.yaml (a SHOULD finding): %s\n%s", f.Clause, f.Reason, f.Exchange)
 }
 
-// Summary is the first line of the reason, cut to a readable length.
+// Summary is the reason on one line, cut to a readable length.
 func (f Finding) Summary() string {
-	s, _, _ := strings.Cut(strings.TrimSpace(f.Reason), "\n")
+	s := strings.Join(strings.Fields(f.Reason), " ")
 	if len(s) > 240 {
 		s = s[:240] + "..."
 	}

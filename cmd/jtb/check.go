@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
@@ -256,11 +257,18 @@ type summary struct {
 	skipReasons                           map[string]int
 	failures                              []string
 	abandoned                             string // why the run was given up, "" if it ran to the end
-	// Answers that broke only inferred parts of openapi.yaml (report
-	// entries suites.FindingEntry): each spec that received one counts as
-	// a SHOULD failure of suites.FindingClause.
-	findingAnswers, findingIn, findingSpecs int
-	findingExample                          string
+	// SHOULD findings (report entries suites.FindingEntry) by clause:
+	// answers that broke only inferred parts of openapi.yaml
+	// (suites.FindingClause) and failed should() checks inside specs of
+	// other clauses. Each spec holding findings of a clause counts as a
+	// SHOULD failure of that clause.
+	findings map[string]*findingTally
+}
+
+// findingTally counts the findings of one SHOULD clause.
+type findingTally struct {
+	entries, specs int    // findings, and the specs holding them
+	example        string // the first finding's reason
 }
 
 func summarize(r types.Report, cat *catalogue.Catalogue) summary {
@@ -319,63 +327,83 @@ func summarize(r types.Report, cat *catalogue.Catalogue) summary {
 	return s
 }
 
-// countFindings counts the inferred-part findings of every spec as SHOULD
-// failures of suites.FindingClause, in that clause's row. A spec of that
-// clause is not counted twice: its own findings are what failed it.
+// countFindings counts the findings of every spec as SHOULD failures of
+// their clauses, each in its clause's row. A spec holding findings of its
+// own clause that failed anyway is not counted twice.
 func (s *summary) countFindings(r types.Report, cat *catalogue.Catalogue, rows map[string]*tally) {
-	cl, ok := cat.Clause(suites.FindingClause)
-	if !ok { // a --catalogue without it: the finding is still a SHOULD one
-		cl = catalogue.Clause{ID: suites.FindingClause, Area: "ENV", Level: catalogue.Should}
-	}
+	s.findings = map[string]*findingTally{}
 	for _, sr := range r.SpecReports {
 		if sr.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
-		n := 0
+		var own string
+		if m := catalogue.IDInText.FindStringSubmatch(sr.LeafNodeText); m != nil {
+			own = m[1]
+		}
+		var clauses []string // of this spec, in order
 		for _, e := range sr.ReportEntries {
 			if e.Name != suites.FindingEntry {
 				continue
 			}
-			n++
-			if s.findingExample == "" {
-				s.findingExample = findingSummary(e)
+			f := findingOf(e)
+			ft := s.findings[f.Clause]
+			if ft == nil {
+				ft = &findingTally{example: f.Summary()}
+				s.findings[f.Clause] = ft
+			}
+			ft.entries++
+			if !slices.Contains(clauses, f.Clause) {
+				clauses = append(clauses, f.Clause)
+				ft.specs++
 			}
 		}
-		if n == 0 {
-			continue
-		}
-		s.findingAnswers += n
-		s.findingIn++
-		if m := catalogue.IDInText.FindStringSubmatch(sr.LeafNodeText); m != nil && m[1] == cl.ID && sr.State.Is(types.SpecStateFailureStates) {
-			continue
-		}
-		s.findingSpecs++
-		s.shouldFailed++
-		key := cl.Area + " " + cl.Level
-		t := rows[key]
-		if t == nil {
-			t = &tally{area: cl.AreaLabel(), level: cl.Level}
-			rows[key] = t
-		}
-		t.failed++
-		if !slices.Contains(t.failing, cl.ID) {
-			t.failing = append(t.failing, cl.ID)
+		for _, id := range clauses {
+			if id == own && sr.State.Is(types.SpecStateFailureStates) {
+				continue
+			}
+			cl, ok := cat.Clause(id)
+			if !ok { // a --catalogue without it: a finding is still a SHOULD one
+				cl = catalogue.Clause{ID: id, Area: areaOf(id), Level: catalogue.Should}
+			}
+			s.shouldFailed++
+			key := cl.Area + " " + cl.Level
+			t := rows[key]
+			if t == nil {
+				t = &tally{area: cl.AreaLabel(), level: cl.Level}
+				rows[key] = t
+			}
+			t.failed++
+			if !slices.Contains(t.failing, cl.ID) {
+				t.failing = append(t.failing, cl.ID)
+			}
 		}
 	}
 }
 
-// findingSummary is the first line of a finding's reason, whether the entry
-// holds the suites.Finding itself or only its JSON (a report read back).
-func findingSummary(e types.ReportEntry) string {
-	if f, ok := e.GetRawValue().(suites.Finding); ok {
-		return f.Summary()
+// areaOf is the area of a clause ID (JTB-AREA-NNN).
+func areaOf(id string) string {
+	parts := strings.Split(id, "-")
+	if len(parts) == 3 {
+		return parts[1]
 	}
-	var f suites.Finding
-	if json.Unmarshal([]byte(e.Value.AsJSON), &f) == nil && f.Reason != "" {
-		return f.Summary()
+	return ""
+}
+
+// findingOf reads a finding entry, whether it holds the suites.Finding
+// itself or only its JSON (a report read back). An entry with no clause is
+// one of suites.FindingClause (reports of older runs).
+func findingOf(e types.ReportEntry) suites.Finding {
+	f, ok := e.GetRawValue().(suites.Finding)
+	if !ok {
+		if json.Unmarshal([]byte(e.Value.AsJSON), &f) != nil || f.Reason == "" {
+			first, _, _ := strings.Cut(e.StringRepresentation(), "\n")
+			f = suites.Finding{Reason: first}
+		}
 	}
-	first, _, _ := strings.Cut(e.StringRepresentation(), "\n")
-	return first
+	if f.Clause == "" {
+		f.Clause = suites.FindingClause
+	}
+	return f
 }
 
 func (s summary) print(w io.Writer, redact suites.Redactor, elapsed time.Duration) {
@@ -400,10 +428,18 @@ func (s summary) print(w io.Writer, redact suites.Redactor, elapsed time.Duratio
 	for _, f := range s.failures {
 		fmt.Fprintln(w, redact.String(f))
 	}
-	if s.findingAnswers > 0 {
-		fmt.Fprintf(w, "SHOULD %s: %d answer(s), in %d spec(s), break only inferred parts of openapi.yaml (x-jtb-inferred); "+
+	ids := slices.Sorted(maps.Keys(s.findings))
+	for _, id := range ids {
+		f := s.findings[id]
+		if id == suites.FindingClause {
+			fmt.Fprintf(w, "SHOULD %s: %d answer(s), in %d spec(s), break only inferred parts of openapi.yaml (x-jtb-inferred); "+
+				"the table counts each such spec as a failure of %s beside its own result; e.g. %s\n",
+				id, f.entries, f.specs, id, redact.String(f.example))
+			continue
+		}
+		fmt.Fprintf(w, "SHOULD %s: %d check(s), in %d spec(s), depart from this decision; "+
 			"the table counts each such spec as a failure of %s beside its own result; e.g. %s\n",
-			suites.FindingClause, s.findingAnswers, s.findingIn, suites.FindingClause, redact.String(s.findingExample))
+			id, f.entries, f.specs, id, redact.String(f.example))
 	}
 	switch {
 	case s.mustFailed > 0 || s.otherFailed > 0:

@@ -153,10 +153,9 @@ func TestCheckExitCodes(t *testing.T) {
 // createdAtZ is a timestamp of the contract's form, with its Z.
 var createdAtZ = regexp.MustCompile(`("createdAt":"[^"]+)Z"`)
 
-// offsetBids serves the reference mock, except that a new bid's createdAt
-// reads +00:00 instead of Z: a valid RFC 3339 time that breaks only the
-// inferred Timestamp schema of openapi.yaml.
-func offsetBids(t *testing.T) (base string, keys []string) {
+// rewritingMock serves the reference mock, with each answer's body passed
+// through rewrite.
+func rewritingMock(t *testing.T, rewrite func(r *http.Request, status int, body []byte) []byte) (base string, keys []string) {
 	t.Helper()
 	m, err := mockserver.New(mockserver.Options{})
 	if err != nil {
@@ -165,10 +164,7 @@ func offsetBids(t *testing.T) (base string, keys []string) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		m.ServeHTTP(rec, r)
-		body := rec.Body.Bytes()
-		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/") && strings.HasSuffix(r.URL.Path, "/bids") && rec.Code/100 == 2 {
-			body = createdAtZ.ReplaceAll(body, []byte(`$1+00:00"`))
-		}
+		body := rewrite(r, rec.Code, rec.Body.Bytes())
 		for k, vs := range rec.Header() {
 			w.Header()[k] = vs
 		}
@@ -178,6 +174,55 @@ func offsetBids(t *testing.T) (base string, keys []string) {
 	}))
 	t.Cleanup(func() { srv.Close(); m.Close() })
 	return srv.URL, m.AgentKeys()
+}
+
+// offsetBids serves the reference mock, except that a new bid's createdAt
+// reads +00:00 instead of Z: a valid RFC 3339 time that breaks only the
+// inferred Timestamp schema of openapi.yaml.
+func offsetBids(t *testing.T) (base string, keys []string) {
+	t.Helper()
+	return rewritingMock(t, func(r *http.Request, status int, body []byte) []byte {
+		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/") && strings.HasSuffix(r.URL.Path, "/bids") && status/100 == 2 {
+			return createdAtZ.ReplaceAll(body, []byte(`$1+00:00"`))
+		}
+		return body
+	})
+}
+
+// A target that names a PDQG verdict otherwise than we decided (warning for
+// warn: the seed names the outcome, not the word) breaks a SHOULD clause,
+// JTB-DLV-009, and no MUST one: the MUST specs of the bands see the same
+// verdict across the band and another one in each other band.
+func TestCheckWarnsOnAnotherVerdictName(t *testing.T) {
+	base, keys := rewritingMock(t, func(r *http.Request, status int, body []byte) []byte {
+		if strings.HasPrefix(r.URL.Path, "/v1/") {
+			return bytes.ReplaceAll(body, []byte(`"verdict":"warn"`), []byte(`"verdict":"warning"`))
+		}
+		return body
+	})
+	args := []string{"check", "--base-url", base, "--api-key", keys[0], "--api-key-b", keys[1]}
+	code, stdout, stderr := jtbRun(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit %d, want %d (SHOULD warnings only)\n%s%s", code, exitOK, stdout, stderr)
+	}
+	for _, says := range []string{"PASS with warnings", "SHOULD JTB-DLV-009:", `"warning"`} {
+		if !strings.Contains(stdout, says) {
+			t.Errorf("output does not say %q:\n%s", says, stdout)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^delivery +SHOULD +\d+ +[1-9]\d* +\d+ +.*JTB-DLV-009`).MatchString(stdout) {
+		t.Errorf("the summary table does not list JTB-DLV-009 as a failing SHOULD clause:\n%s", stdout)
+	}
+	if m := regexp.MustCompile(`(?m)^\S+ +MUST +\d+ +[1-9]`).FindString(stdout); m != "" {
+		t.Errorf("a MUST row has failures: %q\n%s", m, stdout)
+	}
+	code, stdout, stderr = jtbRun(t, append(args, "--strict", "--label-filter", "delivery && must")...)
+	if code != exitFail {
+		t.Errorf("--strict: exit %d, want %d\n%s%s", code, exitFail, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "SHOULD failures fail the run (--strict).") || !strings.Contains(stdout, "JTB-DLV-009") {
+		t.Errorf("--strict: the output does not name JTB-DLV-009 as failing the run:\n%s", stdout)
+	}
 }
 
 // A target that departs only from an inferred part of openapi.yaml gets a
