@@ -125,11 +125,31 @@ func RelaxInferred(doc *openapi3.T) int {
 					for _, resp := range op.Responses.Map() {
 						r.response(resp)
 					}
+					r.anySuccess(op.Responses)
 				}
 			}
 		}
 	}
 	return r.relaxed
+}
+
+// anySuccess lets an operation's one documented success answer under any
+// 2xx status: the seed states no success status at all (201 for a new bid
+// is our decision), so another 2xx departs only from what we inferred.
+func (r *relaxer) anySuccess(responses *openapi3.Responses) {
+	var success *openapi3.ResponseRef
+	for code, resp := range responses.Map() {
+		if len(code) == 3 && code[0] == '2' {
+			if success != nil {
+				return // more than one: which would another 2xx be?
+			}
+			success = resp
+		}
+	}
+	if success != nil && responses.Value("2XX") == nil {
+		responses.Set("2XX", success)
+		r.relaxed++
+	}
 }
 
 type relaxer struct {

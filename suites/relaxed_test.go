@@ -50,6 +50,7 @@ var inferredOnly = []answer{
 	{"another verdict name", dlvReq, 200, nil, `{"ok":true,"data":{"id":"` + lowerID + `","taskId":"` + lowerID + `","attempt":1,"status":"delivered","pdqg":{"score":0.9,"verdict":"PASSED"},"submittedAt":"2026-03-01T12:00:00Z"}}`},
 	{"a 401 without WWW-Authenticate", listReq, 401, nil, `{"ok":false,"error":{"code":"UNAUTHORIZED","message":"no key"}}`},
 	{"a replay header of another value", bidReq, 201, map[string]string{"Idempotent-Replayed": "yes"}, `{"ok":true,"data":{"id":"` + lowerID + `"}}`},
+	{"a new bid answered 200, not 201", bidReq, 200, nil, `{"ok":true,"data":{"id":"` + lowerID + `"}}`},
 }
 
 // Answers that break what the seed states: both copies refuse them.
@@ -60,6 +61,8 @@ var seedBroken = []answer{
 	{"a success without data", bidReq, 201, nil, `{"ok":true}`},
 	{"a listing item without a title", listReq, 200, nil, strings.Replace(listing(lowerID, `"15.00"`), `"title":"t",`, "", 1)},
 	{"a listing with ok false", listReq, 200, nil, strings.Replace(listing(lowerID, `"15.00"`), `"ok":true`, `"ok":false`, 1)},
+	{"a new bid answered 200 without data", bidReq, 200, nil, `{"ok":true}`},
+	{"a new bid answered 302", bidReq, 302, nil, `{"ok":true,"data":{"id":"` + lowerID + `"}}`},
 }
 
 func TestRelaxedDocumentAcceptsOnlyInferredDepartures(t *testing.T) {

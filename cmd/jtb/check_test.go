@@ -324,3 +324,44 @@ func TestCheckHelpPrintsNoSecret(t *testing.T) {
 		t.Errorf("the flag did not win over the environment: %v", err)
 	}
 }
+
+// The seed states no success status: a target that answers a new progress
+// trace 200 instead of our 201 departs from two decisions (JTB-PRG-005, and
+// the status openapi.yaml lists, JTB-ENV-009) and breaks no MUST clause.
+func TestCheckWarnsOnAnotherSuccessStatus(t *testing.T) {
+	m, err := mockserver.New(mockserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		m.ServeHTTP(rec, r)
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		code := rec.Code
+		if code == http.StatusCreated && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/progress") && strings.HasPrefix(r.URL.Path, "/v1/") {
+			code = http.StatusOK
+		}
+		w.WriteHeader(code)
+		w.Write(rec.Body.Bytes())
+	}))
+	t.Cleanup(func() { srv.Close(); m.Close() })
+	keys := m.AgentKeys()
+	args := []string{"check", "--base-url", srv.URL, "--api-key", keys[0], "--api-key-b", keys[1]}
+	code, stdout, stderr := jtbRun(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit %d, want %d (SHOULD warnings only)\n%s%s", code, exitOK, stdout, stderr)
+	}
+	for _, says := range []string{"PASS with warnings", "SHOULD JTB-PRG-005:", "SHOULD JTB-ENV-009:"} {
+		if !strings.Contains(stdout, says) {
+			t.Errorf("output does not say %q:\n%s", says, stdout)
+		}
+	}
+	if m := regexp.MustCompile(`(?m)^\S+ +MUST +\d+ +[1-9]`).FindString(stdout); m != "" {
+		t.Errorf("a MUST row has failures: %q\n%s", m, stdout)
+	}
+	if code, stdout, stderr = jtbRun(t, append(args, "--strict")...); code != exitFail {
+		t.Errorf("--strict: exit %d, want %d\n%s%s", code, exitFail, stdout, stderr)
+	}
+}
