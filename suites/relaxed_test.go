@@ -51,6 +51,8 @@ var inferredOnly = []answer{
 	{"a 401 without WWW-Authenticate", listReq, 401, nil, `{"ok":false,"error":{"code":"UNAUTHORIZED","message":"no key"}}`},
 	{"a replay header of another value", bidReq, 201, map[string]string{"Idempotent-Replayed": "yes"}, `{"ok":true,"data":{"id":"` + lowerID + `"}}`},
 	{"a new bid answered 200, not 201", bidReq, 200, nil, `{"ok":true,"data":{"id":"` + lowerID + `"}}`},
+	{"a last page with a cursor", listReq, 200, nil, strings.Replace(listing(lowerID, `"15.00"`), `"next_cursor":null`, `"next_cursor":"abc"`, 1)},
+	{"a negative total_estimate", listReq, 200, nil, strings.Replace(listing(lowerID, `"15.00"`), `"total_estimate":1`, `"total_estimate":-1`, 1)},
 }
 
 // Answers that break what the seed states: both copies refuse them.
@@ -62,6 +64,8 @@ var seedBroken = []answer{
 	{"a listing item without a title", listReq, 200, nil, strings.Replace(listing(lowerID, `"15.00"`), `"title":"t",`, "", 1)},
 	{"a listing with ok false", listReq, 200, nil, strings.Replace(listing(lowerID, `"15.00"`), `"ok":true`, `"ok":false`, 1)},
 	{"a new bid answered 200 without data", bidReq, 200, nil, `{"ok":true}`},
+	{"a page without has_more", listReq, 200, nil, strings.Replace(listing(lowerID, `"15.00"`), `"has_more":false,`, "", 1)},
+	{"a page with total_estimate as a string", listReq, 200, nil, strings.Replace(listing(lowerID, `"15.00"`), `"total_estimate":1`, `"total_estimate":"1"`, 1)},
 	{"a new bid answered 302", bidReq, 302, nil, `{"ok":true,"data":{"id":"` + lowerID + `"}}`},
 }
 
