@@ -153,9 +153,9 @@ func TestCheckExitCodes(t *testing.T) {
 // createdAtZ is a timestamp of the contract's form, with its Z.
 var createdAtZ = regexp.MustCompile(`("createdAt":"[^"]+)Z"`)
 
-// rewritingMock serves the reference mock, with each answer's body passed
-// through rewrite.
-func rewritingMock(t *testing.T, rewrite func(r *http.Request, status int, body []byte) []byte) (base string, keys []string) {
+// rewritingMock serves the reference mock, with each answer's status and
+// body passed through rewrite.
+func rewritingMock(t *testing.T, rewrite func(r *http.Request, status int, body []byte) (int, []byte)) (base string, keys []string) {
 	t.Helper()
 	m, err := mockserver.New(mockserver.Options{})
 	if err != nil {
@@ -164,12 +164,12 @@ func rewritingMock(t *testing.T, rewrite func(r *http.Request, status int, body 
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		m.ServeHTTP(rec, r)
-		body := rewrite(r, rec.Code, rec.Body.Bytes())
+		status, body := rewrite(r, rec.Code, rec.Body.Bytes())
 		for k, vs := range rec.Header() {
 			w.Header()[k] = vs
 		}
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		w.WriteHeader(rec.Code)
+		w.WriteHeader(status)
 		w.Write(body)
 	}))
 	t.Cleanup(func() { srv.Close(); m.Close() })
@@ -181,11 +181,11 @@ func rewritingMock(t *testing.T, rewrite func(r *http.Request, status int, body 
 // inferred Timestamp schema of openapi.yaml.
 func offsetBids(t *testing.T) (base string, keys []string) {
 	t.Helper()
-	return rewritingMock(t, func(r *http.Request, status int, body []byte) []byte {
+	return rewritingMock(t, func(r *http.Request, status int, body []byte) (int, []byte) {
 		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/") && strings.HasSuffix(r.URL.Path, "/bids") && status/100 == 2 {
-			return createdAtZ.ReplaceAll(body, []byte(`$1+00:00"`))
+			return status, createdAtZ.ReplaceAll(body, []byte(`$1+00:00"`))
 		}
-		return body
+		return status, body
 	})
 }
 
@@ -194,11 +194,11 @@ func offsetBids(t *testing.T) (base string, keys []string) {
 // JTB-DLV-009, and no MUST one: the MUST specs of the bands see the same
 // verdict across the band and another one in each other band.
 func TestCheckWarnsOnAnotherVerdictName(t *testing.T) {
-	base, keys := rewritingMock(t, func(r *http.Request, status int, body []byte) []byte {
+	base, keys := rewritingMock(t, func(r *http.Request, status int, body []byte) (int, []byte) {
 		if strings.HasPrefix(r.URL.Path, "/v1/") {
-			return bytes.ReplaceAll(body, []byte(`"verdict":"warn"`), []byte(`"verdict":"warning"`))
+			return status, bytes.ReplaceAll(body, []byte(`"verdict":"warn"`), []byte(`"verdict":"warning"`))
 		}
-		return body
+		return status, body
 	})
 	args := []string{"check", "--base-url", base, "--api-key", keys[0], "--api-key-b", keys[1]}
 	code, stdout, stderr := jtbRun(t, args...)
@@ -329,26 +329,13 @@ func TestCheckHelpPrintsNoSecret(t *testing.T) {
 // trace 200 instead of our 201 departs from two decisions (JTB-PRG-005, and
 // the status openapi.yaml lists, JTB-ENV-009) and breaks no MUST clause.
 func TestCheckWarnsOnAnotherSuccessStatus(t *testing.T) {
-	m, err := mockserver.New(mockserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := httptest.NewRecorder()
-		m.ServeHTTP(rec, r)
-		for k, vs := range rec.Header() {
-			w.Header()[k] = vs
+	base, keys := rewritingMock(t, func(r *http.Request, status int, body []byte) (int, []byte) {
+		if status == http.StatusCreated && r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/") && strings.HasSuffix(r.URL.Path, "/progress") {
+			return http.StatusOK, body
 		}
-		code := rec.Code
-		if code == http.StatusCreated && r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/progress") && strings.HasPrefix(r.URL.Path, "/v1/") {
-			code = http.StatusOK
-		}
-		w.WriteHeader(code)
-		w.Write(rec.Body.Bytes())
-	}))
-	t.Cleanup(func() { srv.Close(); m.Close() })
-	keys := m.AgentKeys()
-	args := []string{"check", "--base-url", srv.URL, "--api-key", keys[0], "--api-key-b", keys[1]}
+		return status, body
+	})
+	args := []string{"check", "--base-url", base, "--api-key", keys[0], "--api-key-b", keys[1]}
 	code, stdout, stderr := jtbRun(t, args...)
 	if code != exitOK {
 		t.Fatalf("exit %d, want %d (SHOULD warnings only)\n%s%s", code, exitOK, stdout, stderr)
