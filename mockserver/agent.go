@@ -27,13 +27,25 @@ type call struct {
 	query  url.Values
 }
 
-// serveAgent runs the check order of docs/DECISIONS.md: 401 → 413 →
-// idempotency → 404 → 400 → the core (403, 409).
-func (m *Mock) serveAgent(w http.ResponseWriter, r *http.Request, op *operation, params []string) {
+// newCall starts a request's way; a task route's first parameter is the task.
+func newCall(r *http.Request, op *operation, params []string) *call {
 	c := &call{r: r, op: op, params: params}
 	if len(params) > 0 {
 		c.taskID = params[0]
 	}
+	return c
+}
+
+// unknownTask reports whether a call names a task the store does not hold
+// (a malformed id included): 404 on either API.
+func (m *Mock) unknownTask(c *call) bool {
+	return c.taskID != "" && (!isUUID(c.taskID) || !m.store.TaskExists(c.taskID))
+}
+
+// serveAgent runs the check order of docs/DECISIONS.md: 401 → 413 →
+// idempotency → 404 → 400 → the core (403, 409).
+func (m *Mock) serveAgent(w http.ResponseWriter, r *http.Request, op *operation, params []string) {
+	c := newCall(r, op, params)
 	agent, rep, ok := m.authenticate(r)
 	if !ok {
 		m.write(w, r, rep)
@@ -111,7 +123,7 @@ func (m *Mock) runAgent(c *call) reply {
 			return rep
 		}
 	}
-	if c.taskID != "" && (!isUUID(c.taskID) || !m.store.TaskExists(c.taskID)) {
+	if m.unknownTask(c) {
 		if m.defects.Has(defEnvelopeTextErrors) {
 			return reply{status: http.StatusNotFound, body: []byte("task not found\n"), contentType: "text/plain; charset=utf-8"}
 		}

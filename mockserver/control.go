@@ -21,17 +21,14 @@ func (m *Mock) serveControl(w http.ResponseWriter, r *http.Request, op *operatio
 			return
 		}
 	}
-	c := &call{r: r, op: op, params: params}
-	if len(params) > 0 {
-		c.taskID = params[0]
-	}
+	c := newCall(r, op, params)
 	body, rep, ok := m.readBody(r)
 	if !ok {
 		m.write(w, r, rep)
 		return
 	}
 	c.body = body
-	if c.taskID != "" && (!isUUID(c.taskID) || !m.store.TaskExists(c.taskID)) {
+	if m.unknownTask(c) {
 		m.write(w, r, m.errorReply(core.CodeNotFound, "task "+c.taskID+" not found"))
 		return
 	}
