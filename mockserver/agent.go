@@ -14,6 +14,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/jobtobot/jtb/mockserver/core"
+	"github.com/jobtobot/jtb/mockserver/defect"
 )
 
 // call is one request on its way through the pipeline.
@@ -56,7 +57,7 @@ func (m *Mock) serveAgent(w http.ResponseWriter, r *http.Request, op *operation,
 		m.write(w, r, rep)
 		return
 	}
-	if r.Method == http.MethodPost && !m.defects.Has(defIdemIgnored) {
+	if r.Method == http.MethodPost && !m.defects.Has(defect.IdemIgnored) {
 		if key, present := r.Header["Idempotency-Key"]; present {
 			m.serveIdempotent(w, c, key[0])
 			return
@@ -73,7 +74,7 @@ func (m *Mock) serveIdempotent(w http.ResponseWriter, c *call, key string) {
 		return
 	}
 	scope := core.IdemScope{Agent: c.agent.ID, Method: c.r.Method, Path: c.r.URL.Path, Key: key}
-	if m.defects.Has(defIdemGlobalScope) {
+	if m.defects.Has(defect.IdemGlobalScope) {
 		scope.Agent = ""
 	}
 	stored, err := m.store.IdemBegin(scope, core.Fingerprint(c.body))
@@ -83,7 +84,7 @@ func (m *Mock) serveIdempotent(w http.ResponseWriter, c *call, key string) {
 		return
 	case stored != nil:
 		rep := reply{status: stored.Status, body: stored.Body}
-		if !m.defects.Has(defIdemNoReplayHeader) {
+		if !m.defects.Has(defect.IdemNoReplayHeader) {
 			rep.header = http.Header{"Idempotent-Replayed": {"true"}}
 		}
 		m.write(w, c.r, rep)
@@ -118,18 +119,18 @@ func validIdemKey(k string) bool {
 
 // runAgent is the part after idempotency: 404, 400, then the operation.
 func (m *Mock) runAgent(c *call) reply {
-	if m.defects.Has(defOrder400Before404) {
+	if m.defects.Has(defect.Order400Before404) {
 		if rep, ok := m.validate(c); !ok {
 			return rep
 		}
 	}
 	if m.unknownTask(c) {
-		if m.defects.Has(defEnvelopeTextErrors) {
+		if m.defects.Has(defect.EnvelopeTextErrors) {
 			return reply{status: http.StatusNotFound, body: []byte("task not found\n"), contentType: "text/plain; charset=utf-8"}
 		}
 		return m.errorReply(core.CodeNotFound, "task "+c.taskID+" not found")
 	}
-	if !m.defects.Has(defOrder400Before404) {
+	if !m.defects.Has(defect.Order400Before404) {
 		if rep, ok := m.validate(c); !ok {
 			return rep
 		}
@@ -140,7 +141,7 @@ func (m *Mock) runAgent(c *call) reply {
 // authenticate checks the bearer key (401 first, before anything else).
 func (m *Mock) authenticate(r *http.Request) (core.Agent, reply, bool) {
 	h := r.Header.Get("Authorization")
-	if h == "" && m.defects.Has(defAuthMissingIs403) {
+	if h == "" && m.defects.Has(defect.AuthMissingIs403) {
 		return core.Agent{}, m.errorReply(core.CodeForbidden, "missing Authorization header"), false
 	}
 	token, ok := bearer(h)
@@ -150,7 +151,7 @@ func (m *Mock) authenticate(r *http.Request) (core.Agent, reply, bool) {
 	if a, ok := m.store.Authenticate(token); ok {
 		return a, reply{}, true
 	}
-	if m.defects.Has(defAuthAcceptAnyKey) && len(m.fixture.Agents) > 0 {
+	if m.defects.Has(defect.AuthAcceptAnyKey) && len(m.fixture.Agents) > 0 {
 		return m.fixture.Agents[0], reply{}, true
 	}
 	return core.Agent{}, m.errorReply(core.CodeUnauthorized, "unknown API key"), false
@@ -174,7 +175,7 @@ func (m *Mock) readBody(r *http.Request) ([]byte, reply, bool) {
 	if r.Method != http.MethodPost {
 		return nil, reply{}, true
 	}
-	if m.defects.Has(defBodyLimitMissing) {
+	if m.defects.Has(defect.BodyLimitMissing) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			return nil, m.errorReply(core.CodeBadRequest, "reading the body failed"), false
@@ -213,7 +214,7 @@ func (m *Mock) validate(c *call) (reply, bool) {
 	}
 	c.query = c.r.URL.Query()
 	query := c.query
-	if m.defects.Has(defPagLimitUnbounded) {
+	if m.defects.Has(defect.PagLimitUnbounded) {
 		if n, err := strconv.Atoi(query.Get("limit")); err == nil && n > 100 {
 			query = cloneWithout(query, "limit") // the broken mock lets it through
 		}
@@ -251,7 +252,7 @@ func cloneWithout(q url.Values, name string) url.Values {
 // schema would otherwise refuse first.
 func (m *Mock) skipBodyValidation(c *call) bool {
 	// Decoding the body is for these two defects only: not on every request.
-	if !m.defects.Has(core.BidNonpositivePrice) && !m.defects.Has(core.DeliverEmptyScored) {
+	if !m.defects.Has(defect.BidNonpositivePrice) && !m.defects.Has(defect.DeliverEmptyScored) {
 		return false
 	}
 	var body map[string]any
@@ -259,10 +260,10 @@ func (m *Mock) skipBodyValidation(c *call) bool {
 		return false
 	}
 	switch {
-	case m.defects.Has(core.BidNonpositivePrice) && strings.HasSuffix(c.r.URL.Path, "/bids"):
+	case m.defects.Has(defect.BidNonpositivePrice) && strings.HasSuffix(c.r.URL.Path, "/bids"):
 		p, ok := body["proposedPrice"].(float64)
 		return ok && p <= 0
-	case m.defects.Has(core.DeliverEmptyScored) && (strings.HasSuffix(c.r.URL.Path, "/deliver") || strings.HasSuffix(c.r.URL.Path, "/resubmit")):
+	case m.defects.Has(defect.DeliverEmptyScored) && (strings.HasSuffix(c.r.URL.Path, "/deliver") || strings.HasSuffix(c.r.URL.Path, "/resubmit")):
 		s, ok := body["content"].(string)
 		return ok && strings.TrimSpace(s) == ""
 	}
@@ -307,12 +308,12 @@ func (m *Mock) listTasks(c *call) reply {
 		q = c.r.URL.Query()
 	}
 	limit := 20
-	if m.defects.Has(defPagDefaultLimit50) {
+	if m.defects.Has(defect.PagDefaultLimit50) {
 		limit = 50
 	}
 	if raw, ok := q["limit"]; ok {
 		n, err := strconv.Atoi(raw[0])
-		if err != nil || n < 1 || (n > 100 && !m.defects.Has(defPagLimitUnbounded)) {
+		if err != nil || n < 1 || (n > 100 && !m.defects.Has(defect.PagLimitUnbounded)) {
 			return m.errorReply(core.CodeBadRequest, "query parameter limit: an integer from 1 to 100")
 		}
 		limit = n
@@ -340,7 +341,7 @@ func (m *Mock) createBid(c *call) reply {
 		return m.fail(err)
 	}
 	status := http.StatusCreated
-	if m.defects.Has(defBidReturns200) {
+	if m.defects.Has(defect.BidReturns200) {
 		status = http.StatusOK
 	}
 	return m.dataReply(status, bidOf(bid))

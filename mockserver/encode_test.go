@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jobtobot/jtb/mockserver/core"
+	"github.com/jobtobot/jtb/mockserver/defect"
 )
 
 // reflectPage is the listing as encoding/json writes it: the reference the
@@ -52,7 +53,7 @@ func TestPageEncodingMatchesReflection(t *testing.T) {
 		{"first page", nil, core.ListQuery{Limit: 20}},
 		{"whole listing, no next cursor", nil, core.ListQuery{Limit: 100, Category: "writing"}},
 		{"empty page", nil, core.ListQuery{Limit: 20, Category: "no-such-category"}},
-		{"price as a number", []string{defPriceAsNumber}, core.ListQuery{Limit: 20}},
+		{"price as a number", []string{defect.PriceAsNumber}, core.ListQuery{Limit: 20}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

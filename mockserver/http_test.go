@@ -2,10 +2,6 @@ package mockserver
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -298,29 +294,5 @@ func TestNewRejectsUnknownDefect(t *testing.T) {
 		if _, err := New(Options{Defects: []string{d.Name}}); err != nil {
 			t.Fatalf("%s: %v", d.Name, err)
 		}
-	}
-	if n := len(Defects()); n != 38 {
-		t.Fatalf("%d defects", n)
-	}
-}
-
-// TestDefectsMatchTheDoc: Defects() is the table of docs/DEFECTS.md, row for
-// row, in its order.
-func TestDefectsMatchTheDoc(t *testing.T) {
-	doc, err := os.ReadFile("../docs/DEFECTS.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := regexp.MustCompile("(?m)^\\| `([a-z0-9-]+)` \\| ([a-z]+) \\| (.+) \\|$")
-	var want []string
-	for _, m := range row.FindAllStringSubmatch(string(doc), -1) {
-		want = append(want, fmt.Sprintf("%s | %s | %s", m[1], m[2], m[3]))
-	}
-	var got []string
-	for _, d := range Defects() {
-		got = append(got, fmt.Sprintf("%s | %s | %s", d.Name, d.Area, d.Description))
-	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("Defects() and docs/DEFECTS.md differ:\ncode:\n%s\ndoc:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

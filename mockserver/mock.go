@@ -19,6 +19,7 @@ import (
 	"github.com/jobtobot/jtb"
 	"github.com/jobtobot/jtb/fixtures"
 	"github.com/jobtobot/jtb/mockserver/core"
+	"github.com/jobtobot/jtb/mockserver/defect"
 )
 
 // Options configure a Mock. The zero value is the documented mock.
@@ -49,7 +50,7 @@ const MaxBody = 1 << 20
 type Mock struct {
 	opts    Options
 	store   *core.Store
-	defects core.Defects
+	defects defect.Set
 	agent   []*operation
 	control []*operation
 	fixture core.Seed
@@ -60,7 +61,7 @@ type Mock struct {
 
 // New builds a mock at its fixture state.
 func New(opts Options) (*Mock, error) {
-	defects, err := defectSet(opts.Defects)
+	defects, err := defect.Parse(opts.Defects)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jobtobot/jtb/mockserver/core"
+	"github.com/jobtobot/jtb/mockserver/defect"
 )
 
 // reply is an answer before it is written, so idempotency can store it.
@@ -54,16 +55,16 @@ func (m *Mock) errorReply(code core.Code, message string) reply {
 		status, code = http.StatusInternalServerError, core.CodeInternal
 	}
 	text := string(code)
-	if m.defects.Has(defErrorCodeLowercase) {
+	if m.defects.Has(defect.ErrorCodeLowercase) {
 		text = strings.ToLower(text)
 	}
 	body := errorBody{Error: errorInfo{Code: text, Message: message}}
-	if !m.defects.Has(defEnvelopeNoOK) {
+	if !m.defects.Has(defect.EnvelopeNoOK) {
 		body.OK = new(bool)
 	}
 	data, _ := json.Marshal(body)
 	rep := reply{status: status, body: data}
-	if code == core.CodeUnauthorized && !m.defects.Has(defAuthNoWWWAuthenticate) {
+	if code == core.CodeUnauthorized && !m.defects.Has(defect.AuthNoWWWAuthenticate) {
 		rep.header = http.Header{"Www-Authenticate": {`Bearer realm="jobtobot"`}}
 	}
 	return rep
@@ -127,7 +128,7 @@ type taskView struct {
 func (m *Mock) taskOf(t core.Task) taskView {
 	price := core.FormatPrice(t.PriceCents)
 	raw := make([]byte, 0, len(price)+2)
-	if m.defects.Has(defPriceAsNumber) {
+	if m.defects.Has(defect.PriceAsNumber) {
 		raw = append(raw, price...)
 	} else {
 		raw = append(append(append(raw, '"'), price...), '"')

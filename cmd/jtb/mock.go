@@ -58,9 +58,9 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, d := range defects {
 		if d == "list" {
 			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "DEFECT\tAREA\tWHAT THE BROKEN MOCK DOES")
+			fmt.Fprintln(tw, "DEFECT\tAREA\tWHAT THE BROKEN MOCK DOES\tCAUGHT BY")
 			for _, d := range mockserver.Defects() {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Name, d.Area, strings.ReplaceAll(d.Description, "`", ""))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Name, d.Area, d.Plain(), strings.Join(d.Clauses, ", "))
 			}
 			tw.Flush()
 			return exitOK

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jobtobot/jtb/mockserver"
 )
 
 // syncBuffer lets the test read what the serving goroutine writes.
@@ -38,11 +40,15 @@ func TestMockDefectList(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if got, want := len(lines), 1+38; got != want {
+	defects := mockserver.Defects()
+	if got, want := len(lines), 1+len(defects); got != want {
 		t.Fatalf("got %d lines, want %d:\n%s", got, want, out.String())
 	}
-	if !strings.HasPrefix(lines[1], "auth-accept-any-key") {
-		t.Errorf("first defect line: %q", lines[1])
+	for i, d := range defects {
+		line := lines[1+i]
+		if f := strings.Fields(line); len(f) < 3 || f[0] != d.Name || f[1] != d.Area || !strings.HasSuffix(line, strings.Join(d.Clauses, ", ")) {
+			t.Errorf("line %d: %q, want %s, %s, ... %v", 1+i, line, d.Name, d.Area, d.Clauses)
+		}
 	}
 }
 

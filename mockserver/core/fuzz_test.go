@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jobtobot/jtb/mockserver/defect"
 )
 
 // FuzzCursor feeds any string to the cursor decoder and the listing: no
@@ -64,7 +66,7 @@ func fuzzStore(tb testing.TB, n int) *Store {
 			Category: cats[i%len(cats)], Band: "basic", PriceCents: 1500, CreatedAt: epoch.Add(-time.Duration(n-i/2) * time.Hour)})
 	}
 	seq := 0
-	s, err := NewStore(Config{Clock: &fakeClock{now: epoch}, Seed: seed, Scorer: fixedScorer{0.9}, Defects: Defects{},
+	s, err := NewStore(Config{Clock: &fakeClock{now: epoch}, Seed: seed, Scorer: fixedScorer{0.9}, Defects: defect.Set{},
 		NewID: func() string { seq++; return fmt.Sprintf("20000000-0000-4000-8000-%012d", seq) }})
 	if err != nil {
 		tb.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"sync"
 	"time"
+
+	"github.com/jobtobot/jtb/mockserver/defect"
 )
 
 // IdemScope is what an Idempotency-Key is scoped to: the caller, the route
@@ -66,7 +68,7 @@ func (s *Store) IdemBegin(scope IdemScope, fingerprint [32]byte) (*Stored, error
 		switch {
 		case e.pending:
 			return nil, errorf(CodeKeyInUse, "a request with this Idempotency-Key is still in flight")
-		case e.fingerprint != fingerprint && !s.cfg.Defects.Has(IdemReuseAllowed):
+		case e.fingerprint != fingerprint && !s.cfg.Defects.Has(defect.IdemReuseAllowed):
 			return nil, errorf(CodeKeyReused, "this Idempotency-Key was used with another request body")
 		case e.fingerprint == fingerprint:
 			st := e.stored

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/jobtobot/jtb/mockserver/defect"
 )
 
 // ChangeKind names what a Change does.
@@ -331,5 +333,5 @@ func (t *task) fill(r TaskRecord, withTraces bool) {
 // listed mirrors unlist: open tasks are in the indexes, and with the
 // pag-lists-claimed defect every task that was ever open stays there.
 func (s *Store) listed(t *task) bool {
-	return t.Status == StatusOpen || s.cfg.Defects.Has(PagListsClaimed)
+	return t.Status == StatusOpen || s.cfg.Defects.Has(defect.PagListsClaimed)
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jobtobot/jtb/mockserver/defect"
 )
 
 // journalStore is a store like newTestStore's, with six seed tasks and a
@@ -21,7 +23,7 @@ func journalStore(t *testing.T, clock *fakeClock, journal func(Change), defects 
 		seed.Tasks = append(seed.Tasks, NewTask{ID: fmt.Sprintf("10000000-0000-4000-8000-%012d", i), Title: "t", Description: "d",
 			Category: cats[i%len(cats)], Band: "basic", PriceCents: 1500, CreatedAt: epoch.Add(-time.Duration(6-i) * time.Hour)})
 	}
-	d := Defects{}
+	d := defect.Set{}
 	for _, name := range defects {
 		d[name] = true
 	}
@@ -183,7 +185,7 @@ func listing(t *testing.T, s *Store) string {
 // pin and delivery kinds existed (the whole task on every change of a task)
 // too: such a journal still loads.
 func TestJournalReplayRebuildsEveryChangeKind(t *testing.T) {
-	for _, defects := range [][]string{nil, {PagListsClaimed}} {
+	for _, defects := range [][]string{nil, {defect.PagListsClaimed}} {
 		t.Run(fmt.Sprintf("defects %v", defects), func(t *testing.T) {
 			var (
 				live    *Store

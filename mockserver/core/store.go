@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jobtobot/jtb/mockserver/defect"
 )
 
 // Config wires a Store to its time, ids, scorer and seed.
@@ -19,7 +21,7 @@ type Config struct {
 	NewID   func() string // required: lowercase canonical UUIDs
 	Scorer  Scorer        // required
 	Seed    Seed
-	Defects Defects
+	Defects defect.Set
 	// Journal, if set, gets every state change while the store's lock is
 	// held, in the order the changes happen (see journal.go).
 	Journal func(Change)
@@ -279,7 +281,7 @@ func (s *Store) TaskState(id string) (TaskState, error) {
 // status is the effective status: a pdqg_failed task past its deadline reads
 // as pdqg_final_fail.
 func (s *Store) status(t *task, now time.Time) Status {
-	if t.Status == StatusPDQGFailed && !s.cfg.Defects.Has(ResubmitNoDeadline) {
+	if t.Status == StatusPDQGFailed && !s.cfg.Defects.Has(defect.ResubmitNoDeadline) {
 		if d := t.lastDelivery(); d != nil && now.After(d.ResubmitDeadline) {
 			return StatusPDQGFinalFail
 		}
@@ -338,22 +340,22 @@ func (s *Store) List(q ListQuery) (Page, error) {
 		var ok bool
 		kind, c, ok = s.decodeCursor(q.Cursor)
 		switch {
-		case !ok && d.Has(PagBadCursorRestarts):
+		case !ok && d.Has(defect.PagBadCursorRestarts):
 			kind, c = cursorKeyset, cursor{}
 			q.Cursor = ""
 		case !ok:
 			return Page{}, errorf(CodeBadRequest, "cursor: not a cursor this server issued")
-		case d.Has(PagCategoryFirstPageOnly):
+		case d.Has(defect.PagCategoryFirstPageOnly):
 			x = &s.open // the broken mock forgets the filter after page one
 		case c.category != q.Category:
 			return Page{}, errorf(CodeBadRequest, "cursor: issued for another category filter")
 		}
 	}
-	if d.Has(PagOffsetCursor) {
+	if d.Has(defect.PagOffsetCursor) {
 		kind = cursorOffset
 	}
 	page := Page{TotalEstimate: len(x.items), Items: make([]Task, 0, min(q.Limit, len(x.items)))}
-	oldestFirst := d.Has(PagOldestFirst)
+	oldestFirst := d.Has(defect.PagOldestFirst)
 	// pos walks the ascending slice; step is -1 for newest first.
 	pos, step := len(x.items)-1, -1
 	if oldestFirst {
@@ -382,7 +384,7 @@ func (s *Store) List(q ListQuery) (Page, error) {
 		offset++
 	}
 	page.HasMore = pos >= 0 && pos < len(x.items)
-	if len(page.Items) > 0 && (page.HasMore || d.Has(PagNextCursorOnLastPage)) {
+	if len(page.Items) > 0 && (page.HasMore || d.Has(defect.PagNextCursorOnLastPage)) {
 		last := page.Items[len(page.Items)-1]
 		page.NextCursor = s.encodeCursor(kind, cursor{category: q.Category, at: last.CreatedAt, id: last.ID, offset: offset})
 	}
@@ -390,7 +392,7 @@ func (s *Store) List(q ListQuery) (Page, error) {
 }
 
 func (s *Store) unlist(t *task) {
-	if s.cfg.Defects.Has(PagListsClaimed) {
+	if s.cfg.Defects.Has(defect.PagListsClaimed) {
 		return
 	}
 	s.open.remove(t)
@@ -410,7 +412,7 @@ const (
 func (s *Store) PlaceBid(agentID, taskID string, price float64, coverLetter string) (Bid, error) {
 	d := s.cfg.Defects
 	switch {
-	case math.IsNaN(price) || price > MaxBid || (price < MinBid && !d.Has(BidNonpositivePrice)):
+	case math.IsNaN(price) || price > MaxBid || (price < MinBid && !d.Has(defect.BidNonpositivePrice)):
 		return Bid{}, errorf(CodeBadRequest, "proposedPrice: must be between 0.01 and 100000")
 	case math.Abs(price*100-math.Round(price*100)) > 1e-6:
 		return Bid{}, errorf(CodeBadRequest, "proposedPrice: at most 2 decimals")
@@ -425,10 +427,10 @@ func (s *Store) PlaceBid(agentID, taskID string, price float64, coverLetter stri
 	if !ok {
 		return Bid{}, errorf(CodeNotFound, "task %s not found", taskID)
 	}
-	if t.Status != StatusOpen && !(d.Has(BidOnClaimedAllowed) && t.Status == StatusClaimed) {
+	if t.Status != StatusOpen && !(d.Has(defect.BidOnClaimedAllowed) && t.Status == StatusClaimed) {
 		return Bid{}, errorf(CodeConflict, "task is %s, not open for bidding", s.status(t, s.nowLocked()))
 	}
-	if !d.Has(BidDoubleAllowed) {
+	if !d.Has(defect.BidDoubleAllowed) {
 		for _, b := range t.bids {
 			if b.AgentID == agentID {
 				return Bid{}, errorf(CodeConflict, "you already placed a bid on this task")
@@ -549,9 +551,9 @@ func (s *Store) mayDeliver(t *task, agentID string, now time.Time) error {
 	switch {
 	case st == StatusOpen:
 		return errorf(CodeForbidden, "task is open: only the assigned agent of a claimed task can deliver")
-	case t.assignee != agentID && !d.Has(DeliverByOtherAgent):
+	case t.assignee != agentID && !d.Has(defect.DeliverByOtherAgent):
 		return errorf(CodeForbidden, "you are not the assigned agent of this task")
-	case st != StatusClaimed && !d.Has(DeliverTwiceAllowed):
+	case st != StatusClaimed && !d.Has(defect.DeliverTwiceAllowed):
 		return errorf(CodeConflict, "task already has a delivery (status %s)", st)
 	}
 	return nil
@@ -560,7 +562,7 @@ func (s *Store) mayDeliver(t *task, agentID string, now time.Time) error {
 func (s *Store) mayResubmit(t *task, agentID string, now time.Time) error {
 	d := s.cfg.Defects
 	st := s.status(t, now)
-	again := d.Has(ResubmitTwice) && len(t.deliveries) >= 2
+	again := d.Has(defect.ResubmitTwice) && len(t.deliveries) >= 2
 	switch {
 	case t.assignee != agentID:
 		return errorf(CodeForbidden, "you are not the assigned agent of this task")
@@ -581,7 +583,7 @@ func (s *Store) mayResubmit(t *task, agentID string, now time.Time) error {
 // checked before scoring (a refused attempt is not scored) and again under
 // the lock that applies it.
 func (s *Store) submit(agentID, taskID, content string, attempt int, allowed func(*task, string, time.Time) error) (Delivery, error) {
-	if blank(content) && !s.cfg.Defects.Has(DeliverEmptyScored) {
+	if blank(content) && !s.cfg.Defects.Has(defect.DeliverEmptyScored) {
 		return Delivery{}, errorf(CodeBadRequest, "content: must not be empty")
 	}
 	in, pinned, err := s.scoreInput(agentID, taskID, allowed)
@@ -645,7 +647,7 @@ func (s *Store) score(t *task, attempt int, content string, ref *Score, now time
 	case attempt == 1:
 		del.Status = StatusPDQGFailed
 		del.ResubmitDeadline = now.Add(ResubmitWindow)
-	case d.Has(ResubmitFailStaysFailed):
+	case d.Has(defect.ResubmitFailStaysFailed):
 		del.Status = StatusPDQGFailed
 		if prev := t.lastDelivery(); prev != nil {
 			del.ResubmitDeadline = prev.ResubmitDeadline
@@ -660,7 +662,7 @@ func (s *Store) score(t *task, attempt int, content string, ref *Score, now time
 		s.record(Change{Kind: ChangeDelivery, TaskID: t.ID, Delivery: &nd, PopPinned: popped})
 	}
 	out := *del
-	if d.Has(ResubmitNoDeadlineField) {
+	if d.Has(defect.ResubmitNoDeadlineField) {
 		out.ResubmitDeadline = time.Time{}
 	}
 	return out
@@ -683,7 +685,7 @@ func (s *Store) AddProgress(agentID, taskID, event, message string, metadata jso
 	case n == 0 || n > MaxMessage:
 		return Trace{}, errorf(CodeBadRequest, "message: 1 to 4000 characters")
 	}
-	if len(metadata) == 0 || string(metadata) == "null" || d.Has(TracesMetadataDropped) {
+	if len(metadata) == 0 || string(metadata) == "null" || d.Has(defect.TracesMetadataDropped) {
 		metadata = json.RawMessage(`{}`)
 	}
 	s.mu.Lock()
@@ -697,7 +699,7 @@ func (s *Store) AddProgress(agentID, taskID, event, message string, metadata jso
 	case t.assignee != agentID:
 		return Trace{}, errorf(CodeForbidden, "you are not the assigned agent of this task")
 	case st == StatusClaimed, st == StatusPDQGFailed:
-	case st == StatusDelivered && d.Has(ProgressAfterDelivery):
+	case st == StatusDelivered && d.Has(defect.ProgressAfterDelivery):
 	default:
 		return Trace{}, errorf(CodeForbidden, "task is %s: progress is only accepted while claimed or pdqg_failed", st)
 	}
@@ -717,14 +719,14 @@ func (s *Store) Traces(agentID, taskID string) ([]Trace, error) {
 	if !ok {
 		return nil, errorf(CodeNotFound, "task %s not found", taskID)
 	}
-	if (t.assignee == "" || t.assignee != agentID) && !d.Has(TracesVisibleToOthers) {
+	if (t.assignee == "" || t.assignee != agentID) && !d.Has(defect.TracesVisibleToOthers) {
 		return nil, errorf(CodeForbidden, "only the assigned agent can read the traces of this task")
 	}
 	out := make([]Trace, len(t.traces))
 	for i, tr := range t.traces {
 		out[i] = *tr
 	}
-	if d.Has(TracesNewestFirst) {
+	if d.Has(defect.TracesNewestFirst) {
 		slices.Reverse(out)
 	}
 	return out, nil

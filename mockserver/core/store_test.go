@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jobtobot/jtb/mockserver/defect"
 )
 
 var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -35,7 +37,7 @@ func newTestStore(t *testing.T, n int, defects ...string) *Store {
 		seed.Tasks = append(seed.Tasks, NewTask{ID: fmt.Sprintf("10000000-0000-4000-8000-%012d", i), Title: "t", Description: "d",
 			Category: cats[i%len(cats)], Band: "basic", PriceCents: 1500, CreatedAt: epoch.Add(-time.Duration(n-i) * time.Hour)})
 	}
-	d := Defects{}
+	d := defect.Set{}
 	for _, name := range defects {
 		d[name] = true
 	}
@@ -164,10 +166,10 @@ func TestVerdict(t *testing.T) {
 			t.Errorf("Verdict(%v) = %s, want %s", tt.score, got, tt.want)
 		}
 	}
-	if got := Verdict(0.40, Defects{PDQG040Rejected: true}); got != VerdictReject {
+	if got := Verdict(0.40, defect.Set{defect.PDQG040Rejected: true}); got != VerdictReject {
 		t.Errorf("pdqg-040-rejected: %s", got)
 	}
-	if got := Verdict(0.65, Defects{PDQG065Pass: true}); got != VerdictPass {
+	if got := Verdict(0.65, defect.Set{defect.PDQG065Pass: true}); got != VerdictPass {
 		t.Errorf("pdqg-065-pass: %s", got)
 	}
 }

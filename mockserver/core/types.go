@@ -3,6 +3,8 @@ package core
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/jobtobot/jtb/mockserver/defect"
 )
 
 // Status is a task's state.
@@ -150,11 +152,11 @@ type Scorer interface {
 type Clock interface{ Now() time.Time }
 
 // Verdict maps a score to its verdict: reject < 0.40 ≤ warn ≤ 0.65 < pass.
-func Verdict(score float64, d Defects) string {
+func Verdict(score float64, d defect.Set) string {
 	switch {
-	case score < 0.40, d.Has(PDQG040Rejected) && score <= 0.40:
+	case score < 0.40, d.Has(defect.PDQG040Rejected) && score <= 0.40:
 		return VerdictReject
-	case score <= 0.65 && !(d.Has(PDQG065Pass) && score == 0.65):
+	case score <= 0.65 && !(d.Has(defect.PDQG065Pass) && score == 0.65):
 		return VerdictWarn
 	default:
 		return VerdictPass
