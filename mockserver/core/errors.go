@@ -1,7 +1,3 @@
-// Package core is the mock's state: tasks, bids, deliveries, traces, the task
-// state machine, keyset pagination and the idempotency store. It knows nothing
-// of net/http; the HTTP layer parses, calls one Store method and maps the
-// returned *Error through its one code → status table.
 package core
 
 import "fmt"
@@ -33,4 +29,13 @@ func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 
 func errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// TaskNotFound is the one answer for a task id the store does not hold, on
+// either API (the HTTP layer's 404 step gives it too).
+func TaskNotFound(id string) *Error { return errorf(CodeNotFound, "task %s not found", id) }
+
+// errNotAssignee is the one answer to an agent acting on a task it does not hold.
+func errNotAssignee() *Error {
+	return errorf(CodeForbidden, "you are not the assigned agent of this task")
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -36,7 +37,8 @@ func FuzzCursor(f *testing.F) {
 		}
 		page, err := s.List(ListQuery{Category: category, Cursor: raw, Limit: 3})
 		if err != nil {
-			if e, isCore := err.(*Error); !isCore || e.Code != CodeBadRequest {
+			var e *Error
+			if !errors.As(err, &e) || e.Code != CodeBadRequest {
 				t.Fatalf("List(%q): %v", raw, err)
 			}
 			return

@@ -52,7 +52,8 @@ func newTestStore(t *testing.T, n int, defects ...string) *Store {
 func wantCode(t *testing.T, err error, code Code) {
 	t.Helper()
 	var got Code
-	if e, ok := err.(*Error); ok {
+	var e *Error
+	if errors.As(err, &e) {
 		got = e.Code
 	} else if err != nil {
 		t.Fatalf("not a core error: %v", err)

@@ -3,8 +3,6 @@ package core
 import (
 	"encoding/json"
 	"time"
-
-	"github.com/jobtobot/jtb/mockserver/defect"
 )
 
 // Status is a task's state.
@@ -150,15 +148,3 @@ type Scorer interface {
 
 // Clock is the source of time; the store adds its control offset on top.
 type Clock interface{ Now() time.Time }
-
-// Verdict maps a score to its verdict: reject < 0.40 ≤ warn ≤ 0.65 < pass.
-func Verdict(score float64, d defect.Set) string {
-	switch {
-	case score < 0.40, d.Has(defect.PDQG040Rejected) && score <= 0.40:
-		return VerdictReject
-	case score <= 0.65 && !(d.Has(defect.PDQG065Pass) && score == 0.65):
-		return VerdictWarn
-	default:
-		return VerdictPass
-	}
-}
