@@ -1,7 +1,6 @@
 package mockserver
 
 import (
-	"crypto/subtle"
 	"math"
 	"net/http"
 	"time"
@@ -9,35 +8,9 @@ import (
 	"github.com/jobtobot/jtb/mockserver/core"
 )
 
-// serveControl answers the poster's side and the clock. It is validated
-// against control-api.yaml like the Agent API is against openapi.yaml.
-func (m *Mock) serveControl(w http.ResponseWriter, r *http.Request, op *operation, params []string) {
-	if m.opts.ControlToken != "" {
-		token, ok := bearer(r.Header.Get("Authorization"))
-		if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(m.opts.ControlToken)) != 1 {
-			rep := m.errorReply(core.CodeUnauthorized, "the control API needs Authorization: Bearer <control token>")
-			rep.header = http.Header{"Www-Authenticate": {`Bearer realm="jobtobot-control"`}}
-			m.write(w, r, rep)
-			return
-		}
-	}
-	c := newCall(r, op, params)
-	body, rep, ok := m.readBody(r)
-	if !ok {
-		m.write(w, r, rep)
-		return
-	}
-	c.body = body
-	if m.unknownTask(c) {
-		m.write(w, r, m.errorReply(core.CodeNotFound, "task "+c.taskID+" not found"))
-		return
-	}
-	if rep, ok := m.validate(c); !ok {
-		m.write(w, r, rep)
-		return
-	}
-	m.write(w, r, op.handle(m, c))
-}
+// The control API's handlers: the poster's side and the clock. The same
+// pipeline as the Agent API's runs before them, validated against
+// control-api.yaml.
 
 func (m *Mock) capabilities(*call) reply {
 	return m.dataReply(http.StatusOK, Capabilities{Clock: true, PDQGPin: true, Reset: true, Agents: true})
@@ -142,8 +115,4 @@ func (m *Mock) advanceClock(c *call) reply {
 
 func (m *Mock) getClock(*call) reply {
 	return m.dataReply(http.StatusOK, clockView{Now: stamp(m.store.Now())})
-}
-
-type clockView struct {
-	Now string `json:"now"`
 }

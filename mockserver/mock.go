@@ -107,10 +107,10 @@ func New(opts Options) (*Mock, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.agent, err = bindOperations(agentDoc, agentOperations(), ""); err != nil {
+	if m.agent, err = bindOperations(agentDoc, agentAPI, agentHandlers()); err != nil {
 		return nil, err
 	}
-	if m.control, err = bindOperations(controlDoc, controlOperations(), "/_control"); err != nil {
+	if m.control, err = bindOperations(controlDoc, controlAPI, controlHandlers()); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -171,10 +171,8 @@ func (m *Mock) serve(w http.ResponseWriter, r *http.Request) {
 		m.write(w, r, rep)
 	case op == nil:
 		m.write(w, r, m.errorReply(core.CodeNotFound, "no such path: "+r.URL.Path))
-	case op.control:
-		m.serveControl(w, r, op, params)
 	default:
-		m.serveAgent(w, r, op, params)
+		m.serveOperation(w, r, op, params)
 	}
 }
 

@@ -1,106 +1,173 @@
 package mockserver
 
 import (
+	"errors"
 	"fmt"
-	"net/http"
-	"regexp"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+	"github.com/jobtobot/jtb/mockserver/defect"
 )
 
-// operation is one route: its pattern ("*" matches one segment), its handler
-// and the spec route it is validated against (found once, at startup).
+// An api is one of the mock's two documents; every operation belongs to one.
+type api uint8
+
+const (
+	agentAPI   api = iota // openapi.yaml
+	controlAPI            // control-api.yaml, served under /_control
+)
+
+func (a api) String() string {
+	if a == controlAPI {
+		return "control-api.yaml"
+	}
+	return "openapi.yaml"
+}
+
+// handler is what the mock does for one operationId.
+type handler struct {
+	run func(*Mock, *call) reply
+	// laxBody, when set, reports whether a defect that is on lets this body
+	// past the schema, so the core sees (and mishandles) what the schema
+	// would refuse first.
+	laxBody func(defect.Set, []byte) bool
+}
+
+// agentHandlers is the Agent API's operationId → handler table.
+func agentHandlers() map[string]handler {
+	return map[string]handler{
+		"listAvailableTasks": {run: (*Mock).listTasks},
+		"createBid":          {run: (*Mock).createBid, laxBody: nonpositivePrice},
+		"deliverTask":        {run: (*Mock).deliver, laxBody: emptyContent},
+		"resubmitDelivery":   {run: (*Mock).resubmit, laxBody: emptyContent},
+		"postProgress":       {run: (*Mock).progress},
+		"listTraces":         {run: (*Mock).traces},
+	}
+}
+
+// controlHandlers is the control API's operationId → handler table.
+func controlHandlers() map[string]handler {
+	return map[string]handler{
+		"getCapabilities": {run: (*Mock).capabilities},
+		"reset":           {run: (*Mock).reset},
+		"createAgent":     {run: (*Mock).createAgent},
+		"createTask":      {run: (*Mock).createTask},
+		"getTask":         {run: (*Mock).getTask},
+		"acceptBid":       {run: (*Mock).acceptBid},
+		"rejectBid":       {run: (*Mock).rejectBid},
+		"pinPdqgScores":   {run: (*Mock).pinScores},
+		"advanceClock":    {run: (*Mock).advanceClock},
+		"getClock":        {run: (*Mock).getClock},
+	}
+}
+
+// operation is one route of a document bound to its handler: its pattern
+// ("*" matches one segment) and the spec route it is validated against,
+// both taken from the document once, at start-up.
 type operation struct {
+	api     api
+	id      string // the operationId
 	method  string
 	pattern []string
-	control bool
-	route   *routers.Route // nil when the document lacks the operation
-	params  []string       // the spec's path parameter names, in order
+	route   *routers.Route
+	params  []string // the path parameters' names, in order
 	// The validation options, made once: with and without the body.
 	validateOpts, validateOptsNoBody *openapi3filter.Options
-	handle                           func(m *Mock, c *call) reply
+	handler
 }
 
-func op(method, pattern string, control bool, h func(*Mock, *call) reply) *operation {
-	return &operation{method: method, pattern: strings.Split(strings.Trim(pattern, "/"), "/"), control: control, handle: h}
-}
-
-func agentOperations() []*operation {
-	return []*operation{
-		op(http.MethodGet, "/v1/tasks/available", false, (*Mock).listTasks),
-		op(http.MethodPost, "/v1/tasks/*/bids", false, (*Mock).createBid),
-		op(http.MethodPost, "/v1/tasks/*/deliver", false, (*Mock).deliver),
-		op(http.MethodPost, "/v1/tasks/*/resubmit", false, (*Mock).resubmit),
-		op(http.MethodPost, "/v1/tasks/*/progress", false, (*Mock).progress),
-		op(http.MethodGet, "/v1/tasks/*/traces", false, (*Mock).traces),
-	}
-}
-
-func controlOperations() []*operation {
-	return []*operation{
-		op(http.MethodGet, "/_control/capabilities", true, (*Mock).capabilities),
-		op(http.MethodPost, "/_control/reset", true, (*Mock).reset),
-		op(http.MethodPost, "/_control/agents", true, (*Mock).createAgent),
-		op(http.MethodPost, "/_control/tasks", true, (*Mock).createTask),
-		op(http.MethodGet, "/_control/tasks/*", true, (*Mock).getTask),
-		op(http.MethodPost, "/_control/tasks/*/bids/*/accept", true, (*Mock).acceptBid),
-		op(http.MethodPost, "/_control/tasks/*/bids/*/reject", true, (*Mock).rejectBid),
-		op(http.MethodPost, "/_control/tasks/*/pdqg", true, (*Mock).pinScores),
-		op(http.MethodPost, "/_control/clock/advance", true, (*Mock).advanceClock),
-		op(http.MethodGet, "/_control/clock", true, (*Mock).getClock),
-	}
-}
-
-var paramPattern = regexp.MustCompile(`\{([^}]+)\}`)
-
-// bindOperations finds each operation in the document, so that a request is
-// routed once by match and validated without a second lookup. prefix is
-// tried stripped too, for a document whose server URL carries it.
-func bindOperations(doc *openapi3.T, ops []*operation, prefix string) ([]*operation, error) {
-	for _, o := range ops {
-		want := "/" + strings.Join(o.pattern, "/")
-		for path, item := range doc.Paths.Map() {
-			norm := paramPattern.ReplaceAllString(path, "*")
-			if norm != want && (prefix == "" || prefix+norm != want) {
+// bindOperations builds an API's routing table from its document, as
+// stripe-mock does: it walks the paths in kin-openapi's matching order (a
+// literal segment before a parameter) and binds each operation to the
+// handler of its operationId. An operation without a handler, a handler
+// without an operation and an operation without an id are all errors, so
+// the document and the mock cannot drift apart silently.
+func bindOperations(doc *openapi3.T, a api, handlers map[string]handler) ([]*operation, error) {
+	var ops []*operation
+	var errs []error
+	bound := map[string]bool{}
+	for _, path := range doc.Paths.InMatchingOrder() {
+		item := doc.Paths.Value(path)
+		byMethod := item.Operations()
+		for _, method := range slices.Sorted(maps.Keys(byMethod)) {
+			specOp := byMethod[method]
+			h, ok := handlers[specOp.OperationID]
+			switch {
+			case specOp.OperationID == "":
+				errs = append(errs, fmt.Errorf("%s: %s %s has no operationId", a, method, path))
+				continue
+			case !ok:
+				errs = append(errs, fmt.Errorf("%s: %s %s (operationId %s) has no handler in the mock", a, method, path, specOp.OperationID))
 				continue
 			}
-			specOp := item.GetOperation(o.method)
-			if specOp == nil {
-				return nil, fmt.Errorf("%s %s: the document has the path but not the method", o.method, path)
+			o, err := newOperation(doc, a, path, item, method, specOp, h)
+			if err != nil {
+				errs = append(errs, err)
+				continue
 			}
-			// Authentication is checked by hand before validation (401
-			// comes first), so the operation validated against carries no
-			// security requirement: kin-openapi would otherwise walk the
-			// schemes on every request only to call a no-op.
-			noSecurity := *specOp
-			noSecurity.Security = &openapi3.SecurityRequirements{}
-			o.route = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: o.method, Operation: &noSecurity}
-			o.validateOpts = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SkipSettingDefaults: true}
-			o.validateOptsNoBody = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SkipSettingDefaults: true, ExcludeRequestBody: true}
-			for _, m := range paramPattern.FindAllStringSubmatch(path, -1) {
-				o.params = append(o.params, m[1])
-			}
+			bound[specOp.OperationID] = true
+			ops = append(ops, o)
 		}
-		if o.route == nil && !o.control {
-			return nil, fmt.Errorf("%s %s: not in openapi.yaml", o.method, want)
+	}
+	for _, id := range slices.Sorted(maps.Keys(handlers)) {
+		if !bound[id] {
+			errs = append(errs, fmt.Errorf("%s: the mock has a handler for operationId %s, which names no operation", a, id))
 		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return ops, nil
 }
 
-// match finds the operation of a request. With no operation for the method
-// but some for the path, allow lists their methods (for 405).
+func newOperation(doc *openapi3.T, a api, path string, item *openapi3.PathItem, method string, specOp *openapi3.Operation, h handler) (*operation, error) {
+	o := &operation{api: a, id: specOp.OperationID, method: method, handler: h}
+	for _, seg := range strings.Split(strings.Trim(path, "/"), "/") {
+		name, isParam := strings.CutPrefix(seg, "{")
+		name, closed := strings.CutSuffix(name, "}")
+		switch {
+		case isParam && closed && !strings.ContainsAny(name, "{}"):
+			o.pattern = append(o.pattern, "*")
+			o.params = append(o.params, name)
+		case strings.ContainsAny(seg, "{}"):
+			return nil, fmt.Errorf("%s: %s %s: only whole path segments can be parameters", a, method, path)
+		default:
+			o.pattern = append(o.pattern, seg)
+		}
+	}
+	// Authentication is checked by hand before validation (401 comes
+	// first), so the operation validated against carries no security
+	// requirement: kin-openapi would otherwise walk the schemes on every
+	// request only to call a no-op.
+	noSecurity := *specOp
+	noSecurity.Security = &openapi3.SecurityRequirements{}
+	o.route = &routers.Route{Spec: doc, Path: path, PathItem: item, Method: method, Operation: &noSecurity}
+	o.validateOpts = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SkipSettingDefaults: true}
+	o.validateOptsNoBody = &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc, SkipSettingDefaults: true, ExcludeRequestBody: true}
+	return o, nil
+}
+
+// match finds the operation of a request. The first documented path that
+// matches, in matching order, owns the request (a literal segment beats a
+// parameter); with no operation there for the method, allow lists the
+// methods it has (for 405).
 func match(ops []*operation, method, path string) (*operation, []string, string) {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	var allow []string
+	owner := ""
 	for _, o := range ops {
+		if owner != "" && o.route.Path != owner {
+			break // a path's operations are next to each other
+		}
 		params, ok := matchPattern(o.pattern, segs)
 		if !ok {
 			continue
 		}
+		owner = o.route.Path
 		if o.method == method {
 			return o, params, ""
 		}
