@@ -176,17 +176,29 @@ func match(ops []*operation, method, path string) (*operation, []string, string)
 	return nil, nil, strings.Join(allow, ", ")
 }
 
+// matchPattern reports whether segs fit pattern and returns the segments in
+// its "*" places. The parameters are gathered only after a match: the
+// patterns are tried in turn, and a failed try must cost no allocation.
 func matchPattern(pattern, segs []string) ([]string, bool) {
 	if len(pattern) != len(segs) {
 		return nil, false
 	}
-	var params []string
+	n := 0
 	for i, p := range pattern {
 		switch {
 		case p == "*" && segs[i] != "":
-			params = append(params, segs[i])
+			n++
 		case p != segs[i]:
 			return nil, false
+		}
+	}
+	if n == 0 {
+		return nil, true
+	}
+	params := make([]string, 0, n)
+	for i, p := range pattern {
+		if p == "*" {
+			params = append(params, segs[i])
 		}
 	}
 	return params, true
