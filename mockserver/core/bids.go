@@ -74,8 +74,8 @@ func (s *Store) AcceptBid(taskID, bidID string) (TaskState, error) {
 	if t.Status != StatusOpen {
 		return TaskState{}, errorf(CodeConflict, "task is %s, not open", t.Status)
 	}
-	if b.Status != BidPending {
-		return TaskState{}, errorf(CodeConflict, "bid is %s, not pending", b.Status)
+	if err := pending(b); err != nil {
+		return TaskState{}, err
 	}
 	var changed []BidState // only the bids that change: an accept costs no cover letters
 	for _, o := range t.bids {
@@ -101,8 +101,8 @@ func (s *Store) RejectBid(taskID, bidID string) (TaskState, error) {
 	if err != nil {
 		return TaskState{}, err
 	}
-	if b.Status != BidPending {
-		return TaskState{}, errorf(CodeConflict, "bid is %s, not pending", b.Status)
+	if err := pending(b); err != nil {
+		return TaskState{}, err
 	}
 	b.Status = BidRejected
 	s.record(Change{Kind: ChangeBidState, TaskID: t.ID, Bids: []BidState{{ID: b.ID, Status: BidRejected}}})
@@ -119,4 +119,12 @@ func (s *Store) findBid(taskID, bidID string) (*task, *Bid, error) {
 		return nil, nil, errorf(CodeNotFound, "bid %s not found on task %s", bidID, taskID)
 	}
 	return t, b, nil
+}
+
+// pending is the one check that the poster may still decide on a bid.
+func pending(b *Bid) error {
+	if b.Status != BidPending {
+		return errorf(CodeConflict, "bid is %s, not pending", b.Status)
+	}
+	return nil
 }
