@@ -3,6 +3,12 @@
 // /_control). The state lives in package core; this package only routes,
 // authenticates, validates with kin-openapi, calls the core and writes the
 // envelope. NewTestServer gives agent developers a running mock in one call.
+//
+// routes.go builds both routing tables from the documents, by operationId;
+// pipeline.go and validate.go are the steps every request passes (auth,
+// size, idempotency, lookup, validation); agent.go and control.go hold the
+// handlers; reply.go is the envelope and views.go the wire shapes. The rules
+// the mock can break on purpose are package defect's.
 package mockserver
 
 import (
