@@ -81,8 +81,9 @@ type operation struct {
 }
 
 // bindOperations builds an API's routing table from its document, as
-// stripe-mock does: it walks the paths in kin-openapi's matching order (a
-// literal segment before a parameter) and binds each operation to the
+// stripe-mock does: it walks the paths in kin-openapi's matching order
+// (fewer parameters first, so /v1/tasks/available comes before any
+// /v1/tasks/{taskId} of the same length) and binds each operation to the
 // handler of its operationId. An operation without a handler, a handler
 // without an operation and an operation without an id are all errors, so
 // the document and the mock cannot drift apart silently.
@@ -104,12 +105,12 @@ func bindOperations(doc *openapi3.T, a api, handlers map[string]handler) ([]*ope
 				errs = append(errs, fmt.Errorf("%s: %s %s (operationId %s) has no handler in the mock", a, method, path, specOp.OperationID))
 				continue
 			}
+			bound[specOp.OperationID] = true
 			o, err := newOperation(doc, a, path, item, method, specOp, h)
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			bound[specOp.OperationID] = true
 			ops = append(ops, o)
 		}
 	}
@@ -152,9 +153,9 @@ func newOperation(doc *openapi3.T, a api, path string, item *openapi3.PathItem, 
 }
 
 // match finds the operation of a request. The first documented path that
-// matches, in matching order, owns the request (a literal segment beats a
-// parameter); with no operation there for the method, allow lists the
-// methods it has (for 405).
+// matches, in matching order, owns the request (a literal path beats one
+// with a parameter in its place); with no operation there for the method,
+// allow lists the methods it has (for 405).
 func match(ops []*operation, method, path string) (*operation, []string, string) {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	var allow []string
