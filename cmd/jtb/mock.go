@@ -93,19 +93,23 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	base := "http://" + ln.Addr().String()
 	keys := m.AgentKeys()
-	fmt.Fprintf(stdout, "jtb mock: serving the JobToBot Agent API at %s (control API at %s/_control)\n", base, base)
+	// The banner goes out in one write: whoever reads the URL line (a
+	// script, a test) then has the keys and the curl too.
+	var banner strings.Builder
+	fmt.Fprintf(&banner, "jtb mock: serving the JobToBot Agent API at %s (control API at %s/_control)\n", base, base)
 	for i, k := range keys {
-		fmt.Fprintf(stdout, "  agent key %d: %s\n", i+1, shownKey(k))
+		fmt.Fprintf(&banner, "  agent key %d: %s\n", i+1, shownKey(k))
 	}
 	if len(defects) > 0 {
-		fmt.Fprintf(stdout, "  defects on: %s\n", strings.Join(defects, ", "))
+		fmt.Fprintf(&banner, "  defects on: %s\n", strings.Join(defects, ", "))
 	}
 	if len(keys) > 0 {
-		fmt.Fprintf(stdout, "try:\n  curl -H 'Authorization: Bearer %s' '%s/v1/tasks/available?limit=2'\n", shownKey(keys[0]), base)
+		fmt.Fprintf(&banner, "try:\n  curl -H 'Authorization: Bearer %s' '%s/v1/tasks/available?limit=2'\n", shownKey(keys[0]), base)
 	}
 	if *state != "" {
-		fmt.Fprintf(stdout, "  state file: %s\n", *state)
+		fmt.Fprintf(&banner, "  state file: %s\n", *state)
 	}
+	io.WriteString(stdout, banner.String())
 	// Serve returns once in-flight requests are done and the state file is
 	// one fresh snapshot.
 	if err := mockserver.Serve(ctx, mockserver.NewServer(m, limits), ln, m, *grace); err != nil {
