@@ -172,10 +172,7 @@ func (a *Agent) Deliver(ctx context.Context, taskID, content, key string) (agent
 	if err != nil {
 		return agentapi.DeliveryResult{}, err
 	}
-	if resp.JSON200 == nil {
-		return agentapi.DeliveryResult{}, apiError("deliver", resp.HTTPResponse, resp.Body)
-	}
-	return resp.JSON200.Data, nil
+	return deliveryResult("deliver", resp.JSON200, resp.HTTPResponse, resp.Body)
 }
 
 // Resubmit is the one second attempt after a rejected delivery, before its
@@ -186,10 +183,16 @@ func (a *Agent) Resubmit(ctx context.Context, taskID, content, key string) (agen
 	if err != nil {
 		return agentapi.DeliveryResult{}, err
 	}
-	if resp.JSON200 == nil {
-		return agentapi.DeliveryResult{}, apiError("resubmit", resp.HTTPResponse, resp.Body)
+	return deliveryResult("resubmit", resp.JSON200, resp.HTTPResponse, resp.Body)
+}
+
+// deliveryResult is the answer of a delivery or a resubmit: the result on
+// 200, else the error answer.
+func deliveryResult(operation string, ok *agentapi.DeliveryEnvelope, resp *http.Response, body []byte) (agentapi.DeliveryResult, error) {
+	if ok == nil {
+		return agentapi.DeliveryResult{}, apiError(operation, resp, body)
 	}
-	return resp.JSON200.Data, nil
+	return ok.Data, nil
 }
 
 func optional(s string) *string {

@@ -322,6 +322,65 @@ func TestAgentReportsErrorAnswers(t *testing.T) {
 	}
 }
 
+// TestAgentNoticesABrokenServer runs steps of the flow against mocks that
+// break one rule each (docs/DEFECTS.md): what the generated types read must
+// show the break, so the flow test above would fail on such a server.
+func TestAgentNoticesABrokenServer(t *testing.T) {
+	tests := []struct {
+		defect string
+		broken func(t *testing.T, agent *Agent, taskID string) string // "" when the agent saw nothing wrong
+	}{
+		{"bid-returns-200", func(t *testing.T, agent *Agent, taskID string) string {
+			if _, _, err := agent.Bid(t.Context(), taskID, 5, "c", ""); err != nil {
+				return err.Error()
+			}
+			return ""
+		}},
+		{"price-as-number", func(t *testing.T, agent *Agent, taskID string) string {
+			if _, err := agent.Page(t.Context(), "", "", 1); err != nil {
+				return err.Error()
+			}
+			return ""
+		}},
+		{"idem-no-replay-header", func(t *testing.T, agent *Agent, taskID string) string {
+			key := NewIdempotencyKey()
+			for i := range 2 {
+				_, replayed, err := agent.Bid(t.Context(), taskID, 5, "c", key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i == 1 && !replayed {
+					return "the retry with the same key was not marked replayed"
+				}
+			}
+			return ""
+		}},
+		{"envelope-text-errors", func(t *testing.T, agent *Agent, taskID string) string {
+			_, _, err := agent.Bid(t.Context(), "550e8400-e29b-41d4-a716-446655440000", 5, "c", "")
+			var apiErr *APIError
+			if errors.As(err, &apiErr) && apiErr.Code == "" {
+				return err.Error()
+			}
+			return ""
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.defect, func(t *testing.T) {
+			for _, defects := range [][]string{nil, {tt.defect}} {
+				ts := mockserver.NewTestServer(t, mockserver.Options{Defects: defects})
+				taskID := newTasks(t, ts, "go-agent-defect", "5.00")[0]
+				problem := tt.broken(t, newAgent(t, ts, ts.AgentKeys[0]), taskID)
+				if defects == nil && problem != "" {
+					t.Fatalf("the sound mock: %s", problem)
+				}
+				if defects != nil && problem == "" {
+					t.Errorf("the agent saw nothing wrong with a mock broken by %s", tt.defect)
+				}
+			}
+		})
+	}
+}
+
 // TestRunPlaysBothSides runs the program as an agent developer would against
 // jtb mock with its control API: the first delivery is rejected (pinned), the
 // program resubmits once and the task ends delivered.
