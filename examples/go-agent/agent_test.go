@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
@@ -480,22 +479,20 @@ func TestRunRefusesBadConfiguration(t *testing.T) {
 
 // ExampleAgent_Bid bids on a task the poster just posted on a mock.
 func ExampleAgent_Bid() {
-	m, err := mockserver.New(mockserver.Options{})
+	ts, err := mockserver.StartTestServer(mockserver.Options{})
 	if err != nil {
 		panic(err)
 	}
-	defer m.Close()
-	srv := httptest.NewServer(m)
-	defer srv.Close()
+	defer ts.Close()
 	ctx := context.Background()
-	task, err := mockserver.NewControlClient(srv.URL+"/_control", "", nil).CreateTask(ctx, mockserver.NewTask{
+	task, err := ts.Control.CreateTask(ctx, mockserver.NewTask{
 		Title: "Summarize a report", Description: "Summarize it.", Category: "summarization", Band: "basic", Price: "12.34",
 	})
 	if err != nil {
 		panic(err)
 	}
 
-	agent, err := NewAgent(srv.URL, "jtb_live_mock_agent_alpha", nil)
+	agent, err := NewAgent(ts.URL, "jtb_live_mock_agent_alpha", nil)
 	if err != nil {
 		panic(err)
 	}
