@@ -17,7 +17,7 @@ const (
 	Should = "SHOULD"
 )
 
-// Areas maps an ID's area code to the label its specs carry.
+// areaLabels maps an ID's area code to the label its specs carry.
 var areaLabels = map[string]string{
 	"AUTH": "auth",
 	"ENV":  "envelope",
@@ -28,6 +28,10 @@ var areaLabels = map[string]string{
 	"RSB":  "resubmit",
 	"PRG":  "progress",
 	"TRC":  "traces",
+	// The control API is the harness a staging team implements to let the
+	// suite in, not the judged API; its label is not "control", which
+	// names what a spec needs (suites.NeedControl).
+	"CTL": "control-api",
 }
 
 // idPattern is the stable clause ID form, JTB-AREA-NNN.
@@ -36,6 +40,25 @@ var idPattern = regexp.MustCompile(`^JTB-([A-Z]+)-([0-9]{3})$`)
 // IDInText finds clause IDs written as "[JTB-AREA-NNN]" in a spec text.
 var IDInText = regexp.MustCompile(`\[(JTB-[A-Z]+-[0-9]{3})\]`)
 
+// AreaOfID returns the area code of a well-formed clause ID (PAG for
+// JTB-PAG-010), whether or not a catalogue holds it.
+func AreaOfID(id string) (string, bool) {
+	m := idPattern.FindStringSubmatch(id)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+// IDOfText returns the clause ID a spec's text names ("[JTB-AREA-NNN] ...").
+func IDOfText(text string) (string, bool) {
+	m := IDInText.FindStringSubmatch(text)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
 // Clause is one normative statement.
 type Clause struct {
 	ID    string   `yaml:"id"`
@@ -43,7 +66,7 @@ type Clause struct {
 	Area  string   `yaml:"area"`
 	Title string   `yaml:"title"`
 	Seed  []string `yaml:"seed"`   // exact sentences of the seed (MUST)
-	Why   string   `yaml:"reason"` // the decision behind a SHOULD
+	Why   string   `yaml:"reason"` // the decision behind a SHOULD; for a MUST, why the quotes make it one
 }
 
 // AreaLabel is the spec label of the clause's area ("discovery" for PAG).
