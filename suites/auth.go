@@ -53,10 +53,10 @@ func (s *specs) authSpecs() {
 					entries = append(entries, s.entry("JTB-AUTH-002", rt.method+" "+strings.Replace(rt.path, unknownTask, "{taskId}", 1)+" with "+ba.name+" is 401", rt.method, rt.path, ba.header))
 				}
 			}
-			DescribeTable("is answered 401",
+			s.table("is answered 401",
 				func(method, path, header string) {
-					Expect(call(method, path, header)).To(HaveErrorCode(http.StatusUnauthorized, "UNAUTHORIZED"))
-				}, entries)
+					s.refused(call(method, path, header), http.StatusUnauthorized, "UNAUTHORIZED")
+				}, entries...)
 
 			s.it("JTB-AUTH-003", "a 401 carries WWW-Authenticate with the Bearer scheme", func() {
 				for _, ba := range badAuth {
@@ -74,10 +74,11 @@ func (s *specs) authSpecs() {
 					Skip("the control API cannot create agents (capabilities.agents is false)")
 				}
 				x := post(s.env.Control, "/_control/agents", map[string]string{"name": "jtb-check-auth"})
-				Expect(x).To(HaveStatus(http.StatusCreated))
-				key := Data[struct {
-					APIKey string `json:"apiKey"`
-				}](x).APIKey
+				succeeded(x, "the control API could not create an agent")
+				key, ok := dataField[string](x.Body, "apiKey")
+				if !ok {
+					setupFailed("the control API could not create an agent", x, "the answer has no data.apiKey")
+				}
 				Expect(strings.HasPrefix(key, "jtb_live_")).To(BeTrue(), "the new key does not start with jtb_live_")
 				Expect(s.env.Anonymous.Do(Request{Method: http.MethodGet, Path: "/v1/tasks/available", Auth: "Bearer " + key})).To(BeAPage())
 			})

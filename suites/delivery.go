@@ -62,7 +62,7 @@ func (s *specs) deliverySpecs() {
 				Expect(d.TaskID).To(Equal(id))
 				Expect(d.Attempt).To(Equal(1))
 				Expect(d.PDQG.Score).To(And(BeNumerically(">=", 0), BeNumerically("<=", 1)))
-				Expect(s.controlTask(id).Deliveries).To(HaveLen(1))
+				Expect(s.controlTask(id).Deliveries).To(Equal(1))
 				s.should("JTB-DLV-010", func(g Gomega) { g.Expect(d.Status).To(BeElementOf("delivered", "pdqg_failed")) })
 			})
 			s.it("JTB-DLV-005", "the score is on 0-1 and the delivery is rejected exactly when it is below 0.40", func() {
@@ -76,22 +76,22 @@ func (s *specs) deliverySpecs() {
 			})
 			s.it("JTB-DLV-006", "a delivery on a task nobody claimed is 403", func() {
 				id := s.newTask(category())
-				Expect(deliver(a(), id, "deliver", content)).To(HaveErrorCode(http.StatusForbidden, "FORBIDDEN"))
-				Expect(s.controlTask(id).Deliveries).To(BeEmpty())
+				s.refused(deliver(a(), id, "deliver", content), http.StatusForbidden, "FORBIDDEN")
+				Expect(s.controlTask(id).Deliveries).To(BeZero())
 			})
 			s.it("JTB-DLV-007", "a second delivery is 409 and scores nothing", func() {
 				id := s.claimedBy(a())
-				delivered(a(), id, "deliver")
-				Expect(deliver(a(), id, "deliver", content)).To(HaveErrorCode(http.StatusConflict, "CONFLICT"))
-				Expect(s.controlTask(id).Deliveries).To(HaveLen(1))
+				deliveredForSetup(a(), id, "deliver")
+				s.refused(deliver(a(), id, "deliver", content), http.StatusConflict, "CONFLICT")
+				Expect(s.controlTask(id).Deliveries).To(Equal(1))
 			})
-			DescribeTable("empty content is 400, not a PDQG reject",
+			s.table("empty content is 400, not a PDQG reject",
 				func(body string) {
 					id := s.claimedBy(a())
 					x := a().Do(Request{Method: http.MethodPost, Path: taskPath(id, "deliver"), Body: []byte(body)})
-					Expect(x).To(HaveErrorCode(http.StatusBadRequest, "BAD_REQUEST"))
+					s.refused(x, http.StatusBadRequest, "BAD_REQUEST")
 					task := s.controlTask(id)
-					Expect(task.Deliveries).To(BeEmpty())
+					Expect(task.Deliveries).To(BeZero())
 					Expect(task.Status).To(Equal("claimed"))
 				},
 				s.entry("JTB-DLV-008", "empty content", `{"content": ""}`),
@@ -103,9 +103,9 @@ func (s *specs) deliverySpecs() {
 		s.with("a delivery by another agent", needs(NeedControl, NeedWrites, NeedSecondAgent), func() {
 			s.it("JTB-DLV-006", "a delivery by an agent that is not the assignee is 403", func() {
 				id := s.claimedBy(s.env.A)
-				Expect(deliver(s.env.B, id, "deliver", content)).To(HaveErrorCode(http.StatusForbidden, "FORBIDDEN"))
+				s.refused(deliver(s.env.B, id, "deliver", content), http.StatusForbidden, "FORBIDDEN")
 				task := s.controlTask(id)
-				Expect(task.Deliveries).To(BeEmpty())
+				Expect(task.Deliveries).To(BeZero())
 				Expect(task.Status).To(Equal("claimed"))
 			})
 		})
@@ -120,7 +120,7 @@ func (s *specs) deliverySpecs() {
 				return id, d
 			}
 			// The seed's fact: a reject is followed by the right to resubmit.
-			DescribeTable("below 0.40 a delivery is rejected: its task then accepts a resubmit",
+			s.table("below 0.40 a delivery is rejected: its task then accepts a resubmit",
 				func(score float64, rejected bool) {
 					id, d := scored(score, 0.9)
 					s.namesAgree(id, d)
@@ -135,7 +135,7 @@ func (s *specs) deliverySpecs() {
 			// The seed names three outcomes but no words for them: the
 			// verdict must be the one of the score's band, and the bands'
 			// verdicts must differ. Their names are JTB-DLV-009's.
-			DescribeTable("the verdict is that of the score's band, and the three bands differ",
+			s.table("the verdict is that of the score's band, and the three bands differ",
 				func(score float64, band string) {
 					id, d := scored(score)
 					s.namesAgree(id, d)
@@ -158,7 +158,7 @@ func (s *specs) deliverySpecs() {
 				s.entry("JTB-DLV-004", "1.00 passes cleanly", 1.0, "pass"),
 			)
 			// Our names, held strictly by their own clauses.
-			DescribeTable("the verdict and the task's status carry our names",
+			s.table("the verdict and the task's status carry our names",
 				func(score float64, verdict, status string) {
 					id, d := scored(score)
 					if verdict != "" {

@@ -64,7 +64,7 @@ func (s *specs) discoverySpecs() {
 				Expect(p.Items).To(BeEmpty())
 				Expect(*p.Pagination.HasMore).To(BeFalse())
 			})
-			DescribeTable("accepts limit at both ends of 1..100",
+			s.table("accepts limit at both ends of 1..100",
 				func(limit int) {
 					p := page(a(), fmt.Sprintf("limit=%d", limit))
 					Expect(len(p.Items)).To(BeNumerically("<=", limit))
@@ -72,10 +72,10 @@ func (s *specs) discoverySpecs() {
 				s.entry("JTB-PAG-004", "limit=1", 1),
 				s.entry("JTB-PAG-004", "limit=100", 100),
 			)
-			DescribeTable("rejects a limit outside 1..100 with 400",
+			s.table("rejects a limit outside 1..100 with 400",
 				func(limit string) {
 					x := get(a(), "/v1/tasks/available?limit="+limit)
-					Expect(x).To(HaveErrorCode(http.StatusBadRequest, "BAD_REQUEST"))
+					s.refused(x, http.StatusBadRequest, "BAD_REQUEST")
 				},
 				s.entry("JTB-PAG-005", "limit=0", "0"),
 				s.entry("JTB-PAG-005", "limit=101", "101"),
@@ -84,10 +84,10 @@ func (s *specs) discoverySpecs() {
 				s.entry("JTB-PAG-005", "limit=1.5", "1.5"),
 				s.entry("JTB-PAG-005", "limit= (empty)", ""),
 			)
-			DescribeTable("rejects a bad cursor with 400",
+			s.table("rejects a bad cursor with 400",
 				func(cursor func() string) {
 					x := get(a(), "/v1/tasks/available?limit=2&cursor="+url.QueryEscape(cursor()))
-					Expect(x).To(HaveErrorCode(http.StatusBadRequest, "BAD_REQUEST"))
+					s.refused(x, http.StatusBadRequest, "BAD_REQUEST")
 				},
 				s.entry("JTB-PAG-007", "garbage", func() string { return "not-a-cursor" }),
 				s.entry("JTB-PAG-007", "a real cursor with one character changed", func() string {
@@ -144,7 +144,7 @@ func (s *specs) discoverySpecs() {
 				s.newTasks(cat, 3)
 				c := firstCursor(a(), "limit=1&category="+cat)
 				x := get(a(), "/v1/tasks/available?limit=1&cursor="+url.QueryEscape(c))
-				Expect(x).To(HaveErrorCode(http.StatusBadRequest, "BAD_REQUEST"))
+				s.refused(x, http.StatusBadRequest, "BAD_REQUEST")
 			})
 			s.it("JTB-PAG-008", "the last page has has_more false and next_cursor null", func() {
 				cat := category()

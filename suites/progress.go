@@ -38,11 +38,11 @@ func (s *specs) progressSpecs() {
 				Expect(Data[Trace](post(a(), taskPath(id, "progress"), map[string]string{"event": "e", "message": "m"})).Visibility).To(Equal("public"))
 				Expect(Data[Traces](get(a(), taskPath(id, "traces"))).Items).To(HaveExactElements(HaveField("Visibility", "public")))
 			})
-			DescribeTable("a bad progress body is 400 and stores nothing",
+			s.table("a bad progress body is 400 and stores nothing",
 				func(body string) {
 					id := s.claimedBy(a())
 					x := a().Do(Request{Method: http.MethodPost, Path: taskPath(id, "progress"), Body: []byte(body)})
-					Expect(x).To(HaveErrorCode(http.StatusBadRequest, "BAD_REQUEST"))
+					s.refused(x, http.StatusBadRequest, "BAD_REQUEST")
 					Expect(s.traceCount(a(), id)).To(Equal(0))
 				},
 				s.entry("JTB-PRG-004", "no event", `{"message":"m"}`),
@@ -83,25 +83,25 @@ func (s *specs) progressSpecs() {
 			})
 			s.it("JTB-TRC-003", "nobody reads the traces of a task nobody is assigned to", func() {
 				id := s.newTask(category())
-				Expect(get(a(), taskPath(id, "traces"))).To(HaveErrorCode(http.StatusForbidden, "FORBIDDEN"))
+				s.refused(get(a(), taskPath(id, "traces")), http.StatusForbidden, "FORBIDDEN")
 			})
 		})
 		s.with("another agent", needs(NeedControl, NeedWrites, NeedSecondAgent), func() {
-			s.it("JTB-PRG-003", "progress from an agent that is not the assignee is 403", func() {
+			s.it("JTB-PRG-006", "progress from an agent that is not the assignee is 403 and stores nothing", func() {
 				id := s.claimedBy(s.env.A)
-				Expect(post(s.env.B, taskPath(id, "progress"), map[string]string{"event": "e", "message": "m"})).To(HaveErrorCode(http.StatusForbidden, "FORBIDDEN"))
+				s.refused(post(s.env.B, taskPath(id, "progress"), map[string]string{"event": "e", "message": "m"}), http.StatusForbidden, "FORBIDDEN")
 				Expect(s.traceCount(s.env.A, id)).To(Equal(0))
 			})
 			s.it("JTB-TRC-003", "another agent's traces are 403 to a caller that is not the assignee", func() {
 				id := s.claimedBy(s.env.A)
 				s.created(post(s.env.A, taskPath(id, "progress"), map[string]string{"event": "e", "message": "secret notes"}), "JTB-PRG-005")
-				Expect(get(s.env.B, taskPath(id, "traces"))).To(HaveErrorCode(http.StatusForbidden, "FORBIDDEN"))
+				s.refused(get(s.env.B, taskPath(id, "traces")), http.StatusForbidden, "FORBIDDEN")
 			})
 		})
 		s.with("the state machine", needs(NeedControl, NeedWrites, NeedPin), func() {
 			s.it("JTB-PRG-003", "progress on a delivered task is 403", func() {
 				id := s.taskIn("delivered")
-				Expect(post(s.env.A, taskPath(id, "progress"), map[string]string{"event": "e", "message": "m"})).To(HaveErrorCode(http.StatusForbidden, "FORBIDDEN"))
+				s.refused(post(s.env.A, taskPath(id, "progress"), map[string]string{"event": "e", "message": "m"}), http.StatusForbidden, "FORBIDDEN")
 			})
 		})
 	})

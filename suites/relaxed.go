@@ -2,14 +2,11 @@ package suites
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 	"github.com/jobtobot/jtb"
-	. "github.com/onsi/ginkgo/v2"
-	"github.com/onsi/ginkgo/v2/types"
 )
 
 // InferredExtension marks the parts of openapi.yaml that are our decisions,
@@ -20,48 +17,6 @@ const InferredExtension = "x-jtb-inferred"
 // from inferred parts of openapi.yaml: it fails the strict document and
 // passes the relaxed one.
 const FindingClause = "JTB-ENV-009"
-
-// FindingEntry names the Ginkgo report entry of such a departure, and of a
-// failed should() check (Finding.Clause names its SHOULD clause). `jtb
-// check` counts each as a SHOULD failure of its clause.
-const FindingEntry = "jtb-inferred-finding"
-
-// Finding is the value of a FindingEntry report entry: the SHOULD clause,
-// why the strict document refused the answer (or why the should() check
-// failed), and the exchange (none for a should() check), all redacted.
-type Finding struct {
-	Clause   string `json:"clause"`
-	Reason   string `json:"reason"`
-	Exchange string `json:"exchange"`
-}
-
-// String is what Ginkgo's reports show of the entry.
-func (f Finding) String() string {
-	if f.Exchange == "" { // a failed should() check
-		return fmt.Sprintf("%s: a SHOULD check failed (a SHOULD finding, not a failure of this spec): %s", f.Clause, f.Reason)
-	}
-	return fmt.Sprintf("%s: the answer departs from an inferred part of openapi.yaml (a SHOULD finding): %s\n%s", f.Clause, f.Reason, f.Exchange)
-}
-
-// Summary is the reason on one line, cut to a readable length.
-func (f Finding) Summary() string {
-	s := strings.Join(strings.Fields(f.Reason), " ")
-	if len(s) > 240 {
-		s = s[:240] + "..."
-	}
-	return s
-}
-
-// findings returns the inferred-part findings recorded in a spec's report.
-func findings(r SpecReport) []types.ReportEntry {
-	var out []types.ReportEntry
-	for _, e := range r.ReportEntries {
-		if e.Name == FindingEntry {
-			out = append(out, e)
-		}
-	}
-	return out
-}
 
 // NewRelaxedAgentRouter returns a router over a fresh copy of the Agent API
 // document in which every part marked x-jtb-inferred accepts anything (see

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/jobtobot/jtb/catalogue"
+	"github.com/jobtobot/jtb/suites/results"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 )
@@ -15,13 +16,12 @@ type shouldFailure struct{ message string }
 // should runs SHOULD-level assertions of one SHOULD clause inside a spec of
 // another clause (a MUST spec, or a setup helper one uses). The spec asserts
 // the seed's fact itself; should holds the answer to our decision on top of
-// it (a verdict or status name, a 201 where the seed says only success).
-// When the check fails, the spec goes on and the failure is recorded as a
-// finding of that clause (a FindingEntry report entry, redacted), which
-// `jtb check` counts as a SHOULD failure of that clause: a warning, a
-// failure only with --strict. The check stops at its first failed
-// assertion. A clause that is not a SHOULD clause of the catalogue is a spec
-// bug and fails the spec.
+// it (a verdict or status name, a 201 where the seed says only success, an
+// error code). When the check fails, the spec goes on and the failure is
+// recorded as a finding of that clause (results.FindingEntry, redacted),
+// which makes the clause warn: a failure only with --strict. The check
+// stops at its first failed assertion. A clause that is not a SHOULD clause
+// of the catalogue is a spec bug and fails the spec.
 func (s *specs) should(id string, check func(g Gomega)) {
 	GinkgoHelper()
 	if cl, ok := s.env.Catalogue.Clause(id); !ok || cl.Level != catalogue.Should {
@@ -41,8 +41,7 @@ func (s *specs) should(id string, check func(g Gomega)) {
 		check(NewGomega(func(message string, _ ...int) { panic(shouldFailure{message}) }))
 	}()
 	if failed != nil {
-		AddReportEntry(FindingEntry, Finding{Clause: id, Reason: s.env.Redactor().String(failed.message)},
-			ReportEntryVisibilityFailureOrVerbose)
+		record(results.Finding{Clause: id, Reason: s.env.Redactor().String(failed.message)})
 	}
 }
 
@@ -53,4 +52,21 @@ func (s *specs) created(x *Exchange, id string) {
 	GinkgoHelper()
 	Expect(x).To(BeAnySuccess())
 	s.should(id, func(g Gomega) { g.Expect(x).To(HaveStatus(http.StatusCreated)) })
+}
+
+// refused holds an error answer to the running spec's clause. In a spec of
+// a MUST clause the status is the seed's (its error table) and so is the
+// envelope (JTB-ENV-001: ok false, error.code and error.message); the
+// code's name is our decision, a SHOULD of JTB-ENV-004 checked on top. In a
+// spec of a SHOULD clause all three are the clause's own.
+func (s *specs) refused(x *Exchange, status int, code string) {
+	GinkgoHelper()
+	id, _ := catalogue.IDOfText(CurrentSpecReport().LeafNodeText)
+	if cl, ok := s.env.Catalogue.Clause(id); ok && cl.Level == catalogue.Should {
+		Expect(x).To(HaveErrorCode(status, code))
+		return
+	}
+	Expect(x).To(HaveStatus(status))
+	Expect(x).To(BeErrorEnvelope())
+	s.should("JTB-ENV-004", func(g Gomega) { g.Expect(x).To(HaveErrorCode(status, code)) })
 }

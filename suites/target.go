@@ -10,8 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/jobtobot/jtb"
 	"github.com/jobtobot/jtb/catalogue"
+	"github.com/jobtobot/jtb/suites/results"
 )
 
 // Target is where the suite runs: one value, built from flags and env.
@@ -92,8 +94,10 @@ type Capabilities struct {
 	Agents  bool `json:"agents"`
 }
 
-// Env is a connected target: clients for two agents and the control API, and
-// what the target can do. Specs read it; nothing in it changes during a run.
+// Env is a target and how the suite reaches it: clients for two agents and
+// the control API, and what the target can do. NewEnv builds it without a
+// word to the target; Connect runs the preflight and fills it in. Specs read
+// it; nothing in it changes while they run.
 type Env struct {
 	Target    Target
 	Catalogue *catalogue.Catalogue
@@ -105,116 +109,234 @@ type Env struct {
 	NoControl string
 
 	redact Redactor
+	// explicitControl: the control URL was given, not defaulted to the
+	// base URL, so a control API that does not answer there is a mistake.
+	explicitControl bool
+	spec            *specContext
+	life            *lifeline
+	httpc           *http.Client
+	agentRouter     routers.Router
+	relaxedRouter   routers.Router
+	controlRouter   routers.Router
 }
 
-// Connect checks the target answers, finds its control API and agents.
-func Connect(ctx context.Context, t Target) (*Env, error) {
+// NewEnv checks the target's settings and builds the clients, without
+// sending anything; cat nil is the built-in catalogue. Register can declare
+// the specs on it before Connect.
+func NewEnv(t Target, cat *catalogue.Catalogue) (*Env, error) {
 	if t.Timeout <= 0 {
 		t.Timeout = DefaultTimeout
 	}
 	t.BaseURL = strings.TrimRight(t.BaseURL, "/")
-	if t.ControlURL == "" {
+	explicit := t.ControlURL != ""
+	if !explicit {
 		t.ControlURL = t.BaseURL
 	}
 	t.ControlURL = strings.TrimRight(t.ControlURL, "/")
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
-	cat, err := catalogue.Parse(jtb.CatalogueSpec)
-	if err != nil {
-		return nil, err
+	if cat == nil {
+		var err error
+		if cat, err = catalogue.Parse(jtb.CatalogueSpec); err != nil {
+			return nil, err
+		}
 	}
-	agentRouter, _, err := jtb.NewAgentRouter()
-	if err != nil {
+	e := &Env{Target: t, Catalogue: cat, redact: t.Redactor(), explicitControl: explicit, spec: &specContext{}, life: &lifeline{}}
+	var err error
+	if e.agentRouter, _, err = jtb.NewAgentRouter(); err != nil {
 		return nil, err
 	}
 	// Answers that only the strict document refuses are SHOULD findings.
-	relaxedRouter, _, err := NewRelaxedAgentRouter()
-	if err != nil {
+	if e.relaxedRouter, _, err = NewRelaxedAgentRouter(); err != nil {
 		return nil, err
 	}
-	controlRouter, _, err := jtb.NewControlRouter()
-	if err != nil {
+	if e.controlRouter, _, err = jtb.NewControlRouter(); err != nil {
 		return nil, err
 	}
 	// A hostile target may send endless headers as well as endless bodies.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxResponseHeaderBytes = MaxHeader
-	httpc := &http.Client{Timeout: t.Timeout, Transport: transport}
-	redact := t.Redactor()
-	env := &Env{Target: t, Catalogue: cat, redact: redact}
-	life := &lifeline{}
-	agent := func(name, key string) *Client {
-		c := &Client{http: httpc, base: t.BaseURL, router: agentRouter, relaxed: relaxedRouter, doc: "openapi.yaml", as: name, redact: redact, life: life}
-		if key != "" {
-			c.auth = "Bearer " + key
+	e.httpc = &http.Client{Timeout: t.Timeout, Transport: transport}
+	e.Anonymous = e.agent("no key", "")
+	return e, nil
+}
+
+func (e *Env) agent(name, key string) *Client {
+	c := &Client{http: e.httpc, base: e.Target.BaseURL, api: apiAgent, router: e.agentRouter, relaxed: e.relaxedRouter,
+		doc: "openapi.yaml", as: name, redact: e.redact, life: e.life, spec: e.spec}
+	if key != "" {
+		c.auth = "Bearer " + key
+	}
+	return c
+}
+
+// Connect is NewEnv and the preflight in one call.
+func Connect(ctx context.Context, t Target) (*Env, error) {
+	e, err := NewEnv(t, nil)
+	if err != nil {
+		return nil, err
+	}
+	return e, e.Connect(ctx)
+}
+
+// listingPath is the preflight's probe of the Agent API.
+const listingPath = "/v1/tasks/available"
+
+// Connect runs the preflight: before any spec, it makes sure the run can
+// judge the target, and says in one line what to fix when it cannot. The
+// Agent API must answer at the base URL (a 404 for its listingPath is a wrong
+// base URL); a control URL that was given must serve a control API that
+// takes the token; the agent keys must be accepted. Under --read-only it
+// writes nothing: no agent is created through the control API.
+func (e *Env) Connect(ctx context.Context) error {
+	t := e.Target
+	// A target that never answers ends the run here, after one request
+	// timeout, instead of timing out every spec.
+	x, err := e.Anonymous.do(ctx, Request{Method: http.MethodGet, Path: listingPath})
+	if err != nil {
+		return fmt.Errorf("the target at %s does not answer (timeout %s): %w", t.BaseURL, t.Timeout, err)
+	}
+	if x.Status == http.StatusNotFound {
+		return wrongBase(t.BaseURL)
+	}
+	if err := e.findControl(ctx); err != nil {
+		return err
+	}
+
+	keyA, keyB := t.APIKey, t.APIKeyB
+	createdA, createdB := false, false
+	for _, k := range []struct {
+		key     *string
+		created *bool
+	}{{&keyA, &createdA}, {&keyB, &createdB}} {
+		if *k.key != "" || e.Control == nil || !e.Caps.Agents || t.ReadOnly {
+			continue
 		}
-		return c
+		key, err := e.createAgent(ctx)
+		if err != nil {
+			return err
+		}
+		*k.key, *k.created = key, true
+		e.redact.secrets = append(e.redact.secrets, key)
 	}
-	env.Anonymous = agent("no key", "")
-
-	// The preflight: a target that never answers ends the run here, after
-	// one request timeout, instead of timing out every spec. Any answer will
-	// do (a 10 MB one too): judging answers is the specs' business.
-	if _, err := env.Anonymous.do(ctx, Request{Method: http.MethodGet, Path: "/v1/tasks/available"}); err != nil {
-		return nil, fmt.Errorf("the target at %s does not answer (timeout %s): %w", t.BaseURL, t.Timeout, err)
+	if keyA == "" {
+		if t.ReadOnly {
+			return errors.New("no API key: set --api-key (--read-only creates no agent through the control API)")
+		}
+		return errors.New("no API key: set --api-key (or a control API that can create agents)")
 	}
+	e.A = e.agent("agent A", keyA)
+	if keyB != "" {
+		e.B = e.agent("agent B", keyB)
+	}
+	e.Anonymous.redact = e.redact
+	if e.Control != nil {
+		e.Control.redact = e.redact
+	}
+	for _, c := range []struct {
+		client  *Client
+		flag    string
+		created bool
+	}{{e.A, "--api-key", createdA}, {e.B, "--api-key-b", createdB}} {
+		if c.client == nil {
+			continue
+		}
+		if err := e.keyAccepted(ctx, c.client, c.flag, c.created); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-	control := &Client{http: httpc, base: t.ControlURL, router: controlRouter, doc: "control-api.yaml", as: "control", redact: redact, life: life}
+// wrongBase explains a base URL under which the listingPath is not found.
+func wrongBase(base string) error {
+	hint := "--base-url is the part before /v1/... (e.g. https://api.jobtobot.com)"
+	if strings.HasSuffix(base, "/v1") {
+		hint = "drop the trailing /v1 from --base-url: the suite adds /v1/... itself"
+	}
+	return fmt.Errorf("the target at %s answers 404 for GET %s: %s", base, listingPath, hint)
+}
+
+// findControl looks for the control API. At a control URL that defaulted
+// to the base URL, a target without one (a 404, an answer that is no
+// capabilities envelope) just has none: its specs are skipped with the
+// reason. At a control URL that was given, that is a mistake to fix.
+func (e *Env) findControl(ctx context.Context) error {
+	t := e.Target
+	control := &Client{http: e.httpc, base: t.ControlURL, api: apiControl, router: e.controlRouter, harness: true,
+		doc: "control-api.yaml", as: "control", redact: e.redact, life: e.life, spec: e.spec}
 	if t.ControlToken != "" {
 		control.auth = "Bearer " + t.ControlToken
 	}
+	where := t.ControlURL + "/_control"
 	x, err := control.do(ctx, Request{Method: http.MethodGet, Path: "/_control/capabilities"})
 	var caps struct {
 		Data *Capabilities `json:"data"`
 	}
+	var missing string
 	switch {
 	case err != nil:
-		env.NoControl = fmt.Sprintf("the control API at %s/_control does not answer: %v", t.ControlURL, err)
-	case x.Status == http.StatusOK && (x.Truncated || json.Unmarshal(x.Body, &caps) != nil || caps.Data == nil):
-		// Not a control API (a catch-all page, say): its specs are skipped
-		// with this reason, and the Agent API is still checked.
-		env.NoControl = fmt.Sprintf("no control API at %s/_control (GET /_control/capabilities answered 200 %s without a capabilities envelope)",
-			t.ControlURL, x.Header.Get("Content-Type"))
-	case x.Status == http.StatusOK:
-		env.Caps, env.Control = *caps.Data, control
+		missing = fmt.Sprintf("the control API at %s does not answer: %v", where, err)
 	case x.Status == http.StatusUnauthorized || x.Status == http.StatusForbidden:
-		return nil, fmt.Errorf("the control API at %s/_control refused the control token (%d): set --control-token", t.ControlURL, x.Status)
+		return fmt.Errorf("the control API at %s refused the control token (%d): set --control-token", where, x.Status)
+	case x.Status/100 == 2 && (x.Truncated || json.Unmarshal(x.Body, &caps) != nil || caps.Data == nil):
+		// Not a control API (a catch-all page, say).
+		missing = fmt.Sprintf("no control API at %s (GET /_control/capabilities answered %d %s without a capabilities envelope)",
+			where, x.Status, x.Header.Get("Content-Type"))
+	case x.Status/100 == 2:
+		e.Caps, e.Control = *caps.Data, control
+		return nil
 	default:
-		env.NoControl = fmt.Sprintf("no control API at %s/_control (GET /_control/capabilities answered %d)", t.ControlURL, x.Status)
+		missing = fmt.Sprintf("no control API at %s (GET /_control/capabilities answered %d)", where, x.Status)
 	}
+	if e.explicitControl {
+		return errors.New(missing + "; --control-url is the URL the /_control/... paths hang from")
+	}
+	e.NoControl = missing
+	return nil
+}
 
-	keyA, keyB := t.APIKey, t.APIKeyB
-	for _, k := range []*string{&keyA, &keyB} {
-		if *k != "" || env.Control == nil || !env.Caps.Agents {
-			continue
-		}
-		created, err := control.do(ctx, Request{Method: http.MethodPost, Path: "/_control/agents", Body: JSON(map[string]string{"name": "jtb-check"})})
-		if err != nil || created.Status != http.StatusCreated {
-			return nil, fmt.Errorf("creating an agent through the control API failed: %v %s", err, created)
-		}
-		var envl struct {
-			Data struct {
-				APIKey string `json:"apiKey"`
-			} `json:"data"`
-		}
-		if err := json.Unmarshal(created.Body, &envl); err != nil || envl.Data.APIKey == "" {
-			return nil, fmt.Errorf("the control API created an agent without an apiKey")
-		}
-		*k = envl.Data.APIKey
-		env.redact.secrets = append(env.redact.secrets, *k)
+// createAgent asks the control API for an agent and returns its key.
+func (e *Env) createAgent(ctx context.Context) (string, error) {
+	x, err := e.Control.do(ctx, Request{Method: http.MethodPost, Path: "/_control/agents", Body: JSON(map[string]string{"name": "jtb-check"})})
+	if err != nil {
+		return "", fmt.Errorf("creating an agent through the control API failed: %w", err)
 	}
-	if keyA == "" {
-		return nil, errors.New("no API key: set --api-key (or a control API that can create agents)")
+	key, _ := dataField[string](x.Body, "apiKey")
+	if x.Status/100 != 2 || key == "" {
+		return "", fmt.Errorf("creating an agent through the control API failed: POST /_control/agents answered %d without data.apiKey", x.Status)
 	}
-	env.A = agent("agent A", keyA)
-	env.A.redact = env.redact
-	if keyB != "" {
-		env.B = agent("agent B", keyB)
-		env.B.redact = env.redact
+	return key, nil
+}
+
+// keyAccepted makes sure the target takes an agent key: a refused key
+// would fail every spec, and say nothing about the target.
+func (e *Env) keyAccepted(ctx context.Context, c *Client, flag string, created bool) error {
+	x, err := c.do(ctx, Request{Method: http.MethodGet, Path: listingPath + "?limit=1"})
+	if err != nil {
+		return fmt.Errorf("the target at %s does not answer (timeout %s): %w", e.Target.BaseURL, e.Target.Timeout, err)
 	}
-	env.Anonymous.redact, control.redact = env.redact, env.redact
-	return env, nil
+	switch x.Status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		what := "the key of " + flag
+		if created {
+			what = "the key the control API created for " + c.as
+		}
+		return fmt.Errorf("the target refuses %s: GET %s answered %d%s", what, listingPath, x.Status, errorCode(x.Body))
+	case http.StatusNotFound:
+		return wrongBase(e.Target.BaseURL)
+	}
+	return nil
+}
+
+// errorCode is " CODE" of an error envelope, or "".
+func errorCode(body []byte) string {
+	var env Envelope
+	if json.Unmarshal(body, &env) != nil || env.Error == nil || env.Error.Code == "" {
+		return ""
+	}
+	return " " + results.OneLine(env.Error.Code)
 }
 
 // Redactor hides every secret the run knows, created agents' keys included.
@@ -230,5 +352,9 @@ func (e *Env) Describe() string {
 	if e.B == nil {
 		b = "second agent: none"
 	}
-	return fmt.Sprintf("target %s; %s; %s", e.Target.BaseURL, control, b)
+	s := fmt.Sprintf("target %s; %s; %s", e.Target.BaseURL, control, b)
+	if e.Target.ReadOnly {
+		s += "; read-only"
+	}
+	return s
 }

@@ -86,21 +86,6 @@ type Traces struct {
 	Items []Trace `json:"items"`
 }
 
-// ControlTask is the poster's view of a task.
-type ControlTask struct {
-	Task
-	AssignedAgentID  *string `json:"assignedAgentId"`
-	Bids             []Bid   `json:"bids"`
-	ResubmitDeadline *string `json:"resubmitDeadline"`
-	Deliveries       []struct {
-		ID      string  `json:"id"`
-		Attempt int     `json:"attempt"`
-		Score   float64 `json:"score"`
-		Verdict string  `json:"verdict"`
-		Status  string  `json:"status"`
-	} `json:"deliveries"`
-}
-
 func decodeEnvelope(x *Exchange) (Envelope, error) {
 	var env Envelope
 	if !isJSON(x.Header.Get("Content-Type")) {
