@@ -9,21 +9,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"net"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
+	"github.com/jobtobot/jtb"
 	"github.com/jobtobot/jtb/catalogue"
 	"github.com/jobtobot/jtb/mockserver"
 	"github.com/jobtobot/jtb/suites"
+	"github.com/jobtobot/jtb/suites/results"
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/formatter"
-	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega"
 )
@@ -89,7 +87,8 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 }
 
 // runCheck runs the conformance suite once (Ginkgo runs one suite per
-// process) and prints a summary per area and level.
+// process): the preflight, the specs, then the outcome model printed and
+// written to the reports; the exit code is the model's verdict.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o, err := parseCheckFlags(args, os.Getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -100,16 +99,23 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitConfig
 	}
 	redact := o.target.Redactor()
-	var cat *catalogue.Catalogue
+	cat, err := catalogue.Parse(jtb.CatalogueSpec)
 	if o.catalogue != "" {
-		data, err := os.ReadFile(o.catalogue)
-		if err == nil {
+		var data []byte
+		if data, err = os.ReadFile(o.catalogue); err == nil {
 			cat, err = catalogue.Parse(data)
 		}
 		if err != nil {
-			fmt.Fprintf(stderr, "jtb check: --catalogue: %v\n", err)
-			return exitConfig
+			err = fmt.Errorf("--catalogue: %w", err)
 		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "jtb check: %v\n", err)
+		return exitConfig
+	}
+	if _, err := types.ParseLabelFilter(o.labelFilter); err != nil {
+		fmt.Fprintf(stderr, "jtb check: --label-filter %q: %s\n", o.labelFilter, results.OneLine(err.Error()))
+		return exitConfig
 	}
 	if o.target.BaseURL == "" {
 		stop, target, err := startMock(o)
@@ -125,23 +131,20 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		fmt.Fprintln(stdout)
 	}
-	env, err := suites.Connect(ctx, o.target)
+	env, err := suites.NewEnv(o.target, cat)
 	if err != nil {
 		fmt.Fprintf(stderr, "jtb check: %s\n", redact.String(err.Error()))
 		return exitConfig
 	}
-	redact = env.Redactor()
-	fmt.Fprintf(stdout, "jtb check: %s\n", redact.String(env.Describe()))
-	if cat != nil {
-		env.Catalogue = cat
-	}
 
-	// Ginkgo prints failures itself, straight to standard output: route
-	// that through the redactor too, a line at a time so no secret is split.
-	ginkgoOut := &redactingWriter{w: stdout, redact: redact}
-	defer ginkgoOut.Flush()
+	// Ginkgo's own reporter is silenced (its "FAIL! -- N Passed | M
+	// Failed" counts a SHOULD spec that only warns as a failure, and would
+	// contradict the verdict): jtb prints each spec's mark and, at the end,
+	// the outcome model. Ginkgo's errors still reach stderr, redacted.
+	errOut := &redactingWriter{w: stderr, redact: redact}
+	defer errOut.Flush()
 	prevOut, prevErr := formatter.ColorableStdOut, formatter.ColorableStdErr
-	formatter.ColorableStdOut, formatter.ColorableStdErr = ginkgoOut, &redactingWriter{w: stderr, redact: redact}
+	formatter.ColorableStdOut, formatter.ColorableStdErr = io.Discard, errOut
 	defer func() { formatter.ColorableStdOut, formatter.ColorableStdErr = prevOut, prevErr }()
 
 	registered := suites.Register(env)
@@ -152,42 +155,88 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "jtb check: the specs do not match the catalogue:\n%v\n", err)
 		return exitConfig
 	}
-	if err := suites.CheckCoverage(env.Catalogue, preview); err != nil {
+	if err := suites.CheckCoverage(cat, preview); err != nil {
 		fmt.Fprintf(stderr, "jtb check: warning: catalogue and specs are not in step:\n%v\n", err)
 	}
+	total, selected := countSelected(preview, o.labelFilter)
+	if selected == 0 {
+		fmt.Fprintf(stderr, "jtb check: 0 of %d specs ran: --label-filter %q selects none of them\n", total, o.labelFilter)
+		return exitConfig
+	}
+	if err := env.Connect(ctx); err != nil {
+		fmt.Fprintf(stderr, "jtb check: 0 of %d specs ran: %s\n", total, results.OneLine(env.Redactor().String(err.Error())))
+		return exitConfig
+	}
+	redact = env.Redactor()
+	errOut.redact = redact
+	out := &redactingWriter{w: stdout, redact: redact}
+	defer out.Flush()
+	fmt.Fprintf(out, "jtb check: %s\n", env.Describe())
+
 	var report types.Report
+	marks := 0
+	ginkgo.ReportAfterEach(func(sr ginkgo.SpecReport) {
+		if m := mark[results.Classify(sr, cat)]; m != "" {
+			if marks > 0 && marks%100 == 0 {
+				fmt.Fprintln(out)
+			}
+			fmt.Fprint(out, m)
+			marks++
+		}
+	})
 	ginkgo.ReportAfterSuite("jtb check summary", func(r ginkgo.Report) { report = r })
-	gomega.RegisterFailHandler(ginkgo.Fail)
+	gomega.RegisterFailHandler(suites.FailHandler)
 	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
 	suiteConfig.LabelFilter = o.labelFilter
 	suiteConfig.Timeout = 10 * time.Minute
-	reporterConfig.Succinct = true
 	reporterConfig.NoColor = true
-	reporterConfig.SilenceSkips = true
-	start := time.Now()
 	ginkgo.RunSpecs(failRecorder{}, "JobToBot Agent API", suiteConfig, reporterConfig)
-	elapsed := time.Since(start)
-	ginkgoOut.Flush()
+	fmt.Fprintln(out)
 
-	if err := writeReports(report, o, redact); err != nil {
+	run := results.Build(report, cat, results.Options{LabelFilter: o.labelFilter, Redact: redact.String})
+	if err := writeReports(report, run, o, redact); err != nil {
 		fmt.Fprintf(stderr, "jtb check: %v\n", err)
 		return exitConfig
 	}
-	s := summarize(report, env.Catalogue)
-	s.print(stdout, redact, elapsed)
-	if s.abandoned != "" {
+	printRun(out, run, o.strict)
+	out.Flush()
+	if run.Abandoned != "" {
 		// Not a verdict on the target's conformance: the run could not finish.
-		fmt.Fprintf(stderr, "jtb check: %s\n", redact.String(s.abandoned))
+		fmt.Fprintf(stderr, "jtb check: %s\n", run.Abandoned)
+	}
+	switch run.Verdict(o.strict) {
+	case results.VerdictFail:
+		return exitFail
+	case results.VerdictNoJudgement:
 		return exitConfig
 	}
-	switch {
-	case s.mustFailed > 0 || s.otherFailed > 0:
-		return exitFail
-	case s.shouldFailed > 0 && o.strict:
-		fmt.Fprintln(stdout, "SHOULD failures fail the run (--strict).")
-		return exitFail
-	}
 	return exitOK
+}
+
+// mark is what the run prints for each finished spec; a skip prints none.
+var mark = map[results.Outcome]string{results.Pass: ".", results.Fail: "F", results.Warn: "W", results.Error: "E"}
+
+// countSelected counts the specs of the tree and those the label filter
+// selects (a filter that does not parse selects none).
+func countSelected(preview types.Report, labelFilter string) (total, selected int) {
+	keep := func([]string) bool { return true }
+	if labelFilter != "" {
+		f, err := types.ParseLabelFilter(labelFilter)
+		if err != nil {
+			return 0, 0
+		}
+		keep = f
+	}
+	for _, sr := range preview.SpecReports {
+		if sr.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		total++
+		if keep(sr.Labels()) {
+			selected++
+		}
+	}
+	return total, selected
 }
 
 // failRecorder is the testing.T Ginkgo wants; the summary, not it, decides
@@ -220,235 +269,31 @@ func startMock(o checkOptions) (stop func(), target suites.Target, err error) {
 	return func() { srv.Close(); m.Close() }, target, nil
 }
 
-// writeReports writes the JUnit and JSON reports with every secret redacted.
-func writeReports(report types.Report, o checkOptions, redact suites.Redactor) error {
-	write := func(path string, generate func(string) error) error {
+// writeReports writes the JUnit report (from the outcome model) and the
+// JSON report (Ginkgo's own, with each spec's outcome and the warnings
+// moved out of its failures), every secret redacted.
+func writeReports(report types.Report, run *results.Run, o checkOptions, redact suites.Redactor) error {
+	write := func(path string, render func(io.Writer) error) error {
 		if path == "" {
 			return nil
 		}
-		if err := generate(path); err != nil {
+		var b bytes.Buffer
+		if err := render(&b); err != nil {
 			return fmt.Errorf("report %s: %w", path, err)
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
+		if err := os.WriteFile(path, redact.Bytes(b.Bytes()), 0o644); err != nil {
+			return fmt.Errorf("report %s: %w", path, err)
 		}
-		return os.WriteFile(path, redact.Bytes(data), 0o644)
+		return nil
 	}
-	err := write(o.junitReport, func(p string) error {
-		return reporters.GenerateJUnitReportWithConfig(report, p, reporters.JunitReportConfig{OmitLeafNodeType: true})
-	})
-	if err != nil {
+	if err := write(o.junitReport, func(w io.Writer) error { return results.WriteJUnit(w, run, o.strict) }); err != nil {
 		return err
 	}
-	return write(o.jsonReport, func(p string) error { return reporters.GenerateJSONReport(report, p) })
-}
-
-// tally counts one area and level.
-type tally struct {
-	area, level             string
-	passed, failed, skipped int
-	failing                 []string
-}
-
-type summary struct {
-	rows                                  []*tally
-	mustFailed, shouldFailed, otherFailed int
-	skipReasons                           map[string]int
-	failures                              []string
-	abandoned                             string // why the run was given up, "" if it ran to the end
-	// SHOULD findings (report entries suites.FindingEntry) by clause:
-	// answers that broke only inferred parts of openapi.yaml
-	// (suites.FindingClause) and failed should() checks inside specs of
-	// other clauses. Each spec holding findings of a clause counts as a
-	// SHOULD failure of that clause.
-	findings map[string]*findingTally
-}
-
-// findingTally counts the findings of one SHOULD clause.
-type findingTally struct {
-	entries, specs int    // findings, and the specs holding them
-	example        string // the first finding's reason
-}
-
-func summarize(r types.Report, cat *catalogue.Catalogue) summary {
-	s := summary{skipReasons: map[string]int{}}
-	rows := map[string]*tally{}
-	for _, sr := range r.SpecReports {
-		if sr.LeafNodeType != types.NodeTypeIt {
-			if sr.State.Is(types.SpecStateFailureStates) {
-				s.otherFailed++
-				s.failures = append(s.failures, fmt.Sprintf("%s %s: %s", sr.LeafNodeType, sr.LeafNodeText, sr.Failure.Message))
-			}
-			continue
-		}
-		m := catalogue.IDInText.FindStringSubmatch(sr.LeafNodeText)
-		var cl catalogue.Clause
-		if m != nil {
-			cl, _ = cat.Clause(m[1])
-		}
-		key := cl.Area + " " + cl.Level
-		t := rows[key]
-		if t == nil {
-			t = &tally{area: cl.AreaLabel(), level: cl.Level}
-			rows[key] = t
-		}
-		switch {
-		case sr.State == types.SpecStatePassed:
-			t.passed++
-		case sr.State == types.SpecStateAborted && s.abandoned == "":
-			s.abandoned = sr.Failure.Message
-			fallthrough
-		case sr.State.Is(types.SpecStateFailureStates):
-			t.failed++
-			if !slices.Contains(t.failing, cl.ID) {
-				t.failing = append(t.failing, cl.ID)
-			}
-			if cl.Level == catalogue.Should {
-				s.shouldFailed++
-			} else {
-				s.mustFailed++
-			}
-		default:
-			t.skipped++
-			reason := sr.Failure.Message
-			if reason == "" {
-				reason = "not selected by --label-filter"
-			}
-			s.skipReasons[reason]++
-		}
-	}
-	s.countFindings(r, cat, rows)
-	for _, t := range rows {
-		slices.Sort(t.failing)
-		s.rows = append(s.rows, t)
-	}
-	slices.SortFunc(s.rows, func(a, b *tally) int { return cmp.Or(cmp.Compare(a.area, b.area), cmp.Compare(a.level, b.level)) })
-	return s
-}
-
-// countFindings counts the findings of every spec as SHOULD failures of
-// their clauses, each in its clause's row. A spec holding findings of its
-// own clause that failed anyway is not counted twice.
-func (s *summary) countFindings(r types.Report, cat *catalogue.Catalogue, rows map[string]*tally) {
-	s.findings = map[string]*findingTally{}
-	for _, sr := range r.SpecReports {
-		if sr.LeafNodeType != types.NodeTypeIt {
-			continue
-		}
-		var own string
-		if m := catalogue.IDInText.FindStringSubmatch(sr.LeafNodeText); m != nil {
-			own = m[1]
-		}
-		var clauses []string // of this spec, in order
-		for _, e := range sr.ReportEntries {
-			if e.Name != suites.FindingEntry {
-				continue
-			}
-			f := findingOf(e)
-			ft := s.findings[f.Clause]
-			if ft == nil {
-				ft = &findingTally{example: f.Summary()}
-				s.findings[f.Clause] = ft
-			}
-			ft.entries++
-			if !slices.Contains(clauses, f.Clause) {
-				clauses = append(clauses, f.Clause)
-				ft.specs++
-			}
-		}
-		for _, id := range clauses {
-			if id == own && sr.State.Is(types.SpecStateFailureStates) {
-				continue
-			}
-			cl, ok := cat.Clause(id)
-			if !ok { // a --catalogue without it: a finding is still a SHOULD one
-				cl = catalogue.Clause{ID: id, Area: areaOf(id), Level: catalogue.Should}
-			}
-			s.shouldFailed++
-			key := cl.Area + " " + cl.Level
-			t := rows[key]
-			if t == nil {
-				t = &tally{area: cl.AreaLabel(), level: cl.Level}
-				rows[key] = t
-			}
-			t.failed++
-			if !slices.Contains(t.failing, cl.ID) {
-				t.failing = append(t.failing, cl.ID)
-			}
-		}
-	}
-}
-
-// areaOf is the area of a clause ID (JTB-AREA-NNN).
-func areaOf(id string) string {
-	parts := strings.Split(id, "-")
-	if len(parts) == 3 {
-		return parts[1]
-	}
-	return ""
-}
-
-// findingOf reads a finding entry, whether it holds the suites.Finding
-// itself or only its JSON (a report read back). An entry with no clause is
-// one of suites.FindingClause (reports of older runs).
-func findingOf(e types.ReportEntry) suites.Finding {
-	f, ok := e.GetRawValue().(suites.Finding)
-	if !ok {
-		if json.Unmarshal([]byte(e.Value.AsJSON), &f) != nil || f.Reason == "" {
-			first, _, _ := strings.Cut(e.StringRepresentation(), "\n")
-			f = suites.Finding{Reason: first}
-		}
-	}
-	if f.Clause == "" {
-		f.Clause = suites.FindingClause
-	}
-	return f
-}
-
-func (s summary) print(w io.Writer, redact suites.Redactor, elapsed time.Duration) {
-	fmt.Fprintf(w, "\nSummary (%.1fs)\n", elapsed.Seconds())
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "AREA\tLEVEL\tPASSED\tFAILED\tSKIPPED\tFAILING CLAUSES")
-	var total tally
-	for _, t := range s.rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\n", t.area, t.level, t.passed, t.failed, t.skipped, strings.Join(t.failing, " "))
-		total.passed, total.failed, total.skipped = total.passed+t.passed, total.failed+t.failed, total.skipped+t.skipped
-	}
-	fmt.Fprintf(tw, "total\t\t%d\t%d\t%d\t\n", total.passed, total.failed, total.skipped)
-	tw.Flush()
-	reasons := make([]string, 0, len(s.skipReasons))
-	for r := range s.skipReasons {
-		reasons = append(reasons, r)
-	}
-	slices.Sort(reasons)
-	for _, r := range reasons {
-		fmt.Fprintf(w, "skipped %d: %s\n", s.skipReasons[r], redact.String(r))
-	}
-	for _, f := range s.failures {
-		fmt.Fprintln(w, redact.String(f))
-	}
-	ids := slices.Sorted(maps.Keys(s.findings))
-	for _, id := range ids {
-		f := s.findings[id]
-		if id == suites.FindingClause {
-			fmt.Fprintf(w, "SHOULD %s: %d answer(s), in %d spec(s), break only inferred parts of openapi.yaml (x-jtb-inferred); "+
-				"the table counts each such spec as a failure of %s beside its own result; e.g. %s\n",
-				id, f.entries, f.specs, id, redact.String(f.example))
-			continue
-		}
-		fmt.Fprintf(w, "SHOULD %s: %d check(s), in %d spec(s), depart from this decision; "+
-			"the table counts each such spec as a failure of %s beside its own result; e.g. %s\n",
-			id, f.entries, f.specs, id, redact.String(f.example))
-	}
-	switch {
-	case s.mustFailed > 0 || s.otherFailed > 0:
-		fmt.Fprintf(w, "FAIL: %d MUST spec(s) failed, %d SHOULD spec(s) failed\n", s.mustFailed, s.shouldFailed)
-	case s.shouldFailed > 0:
-		fmt.Fprintf(w, "PASS with warnings: every MUST clause holds; %d SHOULD spec(s) failed\n", s.shouldFailed)
-	default:
-		fmt.Fprintln(w, "PASS: every selected clause holds")
-	}
+	return write(o.jsonReport, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode([]types.Report{results.GinkgoReport(report, run, o.strict)})
+	})
 }
 
 // redactingWriter redacts what passes through it a line at a time, so a
