@@ -9,8 +9,8 @@ import (
 )
 
 // CheckCoverage keeps catalogue and specs in step, from the specs' names as
-// Ginkgo sees them (PreviewSpecs): every spec names a clause, every named
-// clause exists, every clause has a spec.
+// Ginkgo sees them (PreviewSpecs): every spec's text opens with the clause
+// it names, every named clause exists, every clause has a spec.
 func CheckCoverage(cat *catalogue.Catalogue, report types.Report) error {
 	var errs []error
 	named := map[string]bool{}
@@ -18,16 +18,15 @@ func CheckCoverage(cat *catalogue.Catalogue, report types.Report) error {
 		if sr.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
-		ids := catalogue.IDInText.FindAllStringSubmatch(sr.FullText(), -1)
-		if len(ids) == 0 {
+		id, ok := catalogue.IDOfText(sr.LeafNodeText)
+		if !ok {
 			errs = append(errs, fmt.Errorf("spec %q names no clause", sr.FullText()))
+			continue
 		}
-		for _, m := range ids {
-			if _, ok := cat.Clause(m[1]); !ok {
-				errs = append(errs, fmt.Errorf("spec %q names %s, which the catalogue does not hold", sr.FullText(), m[1]))
-			}
-			named[m[1]] = true
+		if _, ok := cat.Clause(id); !ok {
+			errs = append(errs, fmt.Errorf("spec %q names %s, which the catalogue does not hold", sr.FullText(), id))
 		}
+		named[id] = true
 	}
 	for _, cl := range cat.Clauses {
 		if !named[cl.ID] {

@@ -13,8 +13,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jobtobot/jtb"
 	"github.com/jobtobot/jtb/catalogue"
 	"github.com/jobtobot/jtb/mockserver"
+	"github.com/jobtobot/jtb/suites/results"
 	"github.com/onsi/ginkgo/v2/types"
 )
 
@@ -48,7 +50,8 @@ func jtbRun(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errOut.String()
 }
 
-// failedClauses reads a JSON report and returns the clause IDs of failed specs.
+// failedClauses reads a JSON report and returns the clauses that fail the
+// run under --strict, from the outcome model built from it.
 func failedClauses(t *testing.T, path string) []string {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -56,21 +59,14 @@ func failedClauses(t *testing.T, path string) []string {
 		t.Fatal(err)
 	}
 	var reports []types.Report
-	if err := json.Unmarshal(data, &reports); err != nil {
-		t.Fatalf("%s is not a Ginkgo JSON report: %v", path, err)
+	if err := json.Unmarshal(data, &reports); err != nil || len(reports) != 1 {
+		t.Fatalf("%s is not a Ginkgo JSON report of one run: %v", path, err)
 	}
-	var ids []string
-	for _, r := range reports {
-		for _, sr := range r.SpecReports {
-			if sr.State.Is(types.SpecStateFailureStates) {
-				for _, m := range catalogue.IDInText.FindAllStringSubmatch(sr.LeafNodeText, -1) {
-					ids = append(ids, m[1])
-				}
-			}
-		}
+	cat, err := catalogue.Parse(jtb.CatalogueSpec)
+	if err != nil {
+		t.Fatal(err)
 	}
-	slices.Sort(ids)
-	return slices.Compact(ids)
+	return results.IDs(results.Build(reports[0], cat, results.Options{}).Failing(true))
 }
 
 var rawKey = regexp.MustCompile(`jtb_live_[A-Za-z0-9_\-]+`)
