@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/jobtobot/jtb/internal/foreign"
+	"github.com/onsi/ginkgo/v2/types"
 )
 
 // foreignArgs are the flags of jtb check against a foreign server.
@@ -237,8 +238,8 @@ func TestCheckReportsAgreeWithTheExitCode(t *testing.T) {
 	f := foreign.Start(t, foreign.Options{})
 	dir := t.TempDir()
 	for _, strict := range []bool{false, true} {
-		junit := filepath.Join(dir, "junit.xml")
-		args := foreignArgs(f, "--junit-report", junit)
+		junit, report := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "report.json")
+		args := foreignArgs(f, "--junit-report", junit, "--json-report", report)
 		want := exitOK
 		if strict {
 			args, want = append(args, "--strict"), exitFail
@@ -263,7 +264,16 @@ func TestCheckReportsAgreeWithTheExitCode(t *testing.T) {
 				}
 			}
 		}
-		t.Logf("strict %v: exit %d; JUnit failures=%d, test cases with warnings in system-out: %d", strict, code, j.Failures, warned)
+		ginkgoFailed := 0
+		for _, sr := range specReports(t, report) {
+			if sr.State.Is(types.SpecStateFailureStates) {
+				ginkgoFailed++
+			}
+		}
+		if (ginkgoFailed > 0) != strict {
+			t.Errorf("strict %v: the JSON report holds %d failed specs", strict, ginkgoFailed)
+		}
+		t.Logf("strict %v: exit %d; JUnit failures=%d, test cases with warnings in system-out: %d; JSON report: %d failed specs", strict, code, j.Failures, warned, ginkgoFailed)
 		switch {
 		case !strict && (j.Failures != 0 || warned == 0):
 			t.Errorf("plain run: JUnit failures=%d, %d test cases with warnings; want 0 failures and the warnings visible", j.Failures, warned)

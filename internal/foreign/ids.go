@@ -32,28 +32,23 @@ func isUUID(s string) bool {
 }
 
 // outer maps a mock id to the foreign one, minting it on first sight.
-func (m *ids) outer(inner string) string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if o, ok := m.toOuter[inner]; ok {
-		return o
-	}
-	o := m.generate()
-	m.toOuter[inner], m.toInner[o] = o, inner
-	return o
-}
+func (m *ids) outer(inner string) string { return m.twin(m.toOuter, m.toInner, inner) }
 
 // inner maps a foreign id back to the mock's, minting a twin for an id
 // this server never handed out.
-func (m *ids) inner(outer string) string {
+func (m *ids) inner(outer string) string { return m.twin(m.toInner, m.toOuter, outer) }
+
+// twin looks id up in one direction of the bijection, and adds a fresh
+// pair when it is new on that side.
+func (m *ids) twin(there, back map[string]string, id string) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if i, ok := m.toInner[outer]; ok {
-		return i
+	if t, ok := there[id]; ok {
+		return t
 	}
-	i := m.generate()
-	m.toInner[outer], m.toOuter[i] = i, outer
-	return i
+	t := m.generate()
+	there[id], back[t] = t, id
+	return t
 }
 
 // innerPath maps every UUID segment of a request path.
