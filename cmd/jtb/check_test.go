@@ -414,3 +414,35 @@ func TestCheckWarnsOnAnotherSuccessStatus(t *testing.T) {
 		t.Errorf("--strict: exit %d, want %d\n%s%s", code, exitFail, stdout, stderr)
 	}
 }
+
+// Levels decide a plain run (no --strict): a mock that accepts progress
+// from another agent, or ignores Idempotency-Key, breaks a MUST clause and
+// fails; one that accepts progress after delivery breaks only our decision
+// and passes with that warning.
+func TestCheckDefectLevels(t *testing.T) {
+	tests := []struct {
+		defect  string
+		want    int
+		outcome string // the clause's line in the summary
+		clause  string
+	}{
+		{"progress-by-other-agent", exitFail, "FAIL", "JTB-PRG-006"},
+		{"idem-ignored", exitFail, "FAIL", "JTB-IDEM-001"},
+		{"progress-after-delivery", exitOK, "WARN", "JTB-PRG-003"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.defect, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := jtbRun(t, "check", "--defect", tt.defect)
+			if code != tt.want {
+				t.Errorf("exit %d, want %d\n%s%s", code, tt.want, tail(stdout), stderr)
+			}
+			if clauseLines(stdout, tt.outcome)[tt.clause] != 1 {
+				t.Errorf("the summary has no %s line for %s:\n%s", tt.outcome, tt.clause, tail(stdout))
+			}
+			if tt.want == exitOK && len(clauseLines(stdout, "FAIL")) > 0 {
+				t.Errorf("MUST clauses fail: %v", clauseLines(stdout, "FAIL"))
+			}
+		})
+	}
+}

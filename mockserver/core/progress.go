@@ -36,7 +36,7 @@ func (s *Store) AddProgress(agentID, taskID, event, message string, metadata jso
 	}
 	st := s.status(t, s.nowLocked())
 	switch {
-	case t.assignee != agentID:
+	case t.assignee != agentID && (t.assignee == "" || !d.Has(defect.ProgressByOtherAgent)):
 		return Trace{}, errNotAssignee()
 	case st == StatusClaimed, st == StatusPDQGFailed:
 	case st == StatusDelivered && d.Has(defect.ProgressAfterDelivery):

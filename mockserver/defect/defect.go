@@ -81,6 +81,7 @@ const (
 	TracesMetadataDropped    = "traces-metadata-dropped"
 	TracesVisibleToOthers    = "traces-visible-to-others"
 	ProgressAfterDelivery    = "progress-after-delivery"
+	ProgressByOtherAgent     = "progress-by-other-agent"
 )
 
 // All is the registry, in the order `--defect list` and docs/DEFECTS.md show
@@ -125,6 +126,7 @@ func All() []Defect {
 		{TracesMetadataDropped, AreaTraces, "`metadata` does not round-trip (stored as `{}`)", []string{"JTB-TRC-001"}},
 		{TracesVisibleToOthers, AreaTraces, "any agent can read a task's traces", []string{"JTB-TRC-003"}},
 		{ProgressAfterDelivery, AreaProgress, "progress is accepted on a delivered task", []string{"JTB-PRG-003"}},
+		{ProgressByOtherAgent, AreaProgress, "progress from an agent that is not the assignee is stored", []string{"JTB-PRG-006"}},
 	}
 }
 
