@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -113,10 +114,6 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "jtb check: %v\n", err)
 		return exitConfig
 	}
-	if _, err := types.ParseLabelFilter(o.labelFilter); err != nil {
-		fmt.Fprintf(stderr, "jtb check: --label-filter %q: %s\n", o.labelFilter, results.OneLine(err.Error()))
-		return exitConfig
-	}
 	if o.target.BaseURL == "" {
 		stop, target, err := startMock(o)
 		if err != nil {
@@ -158,8 +155,12 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := suites.CheckCoverage(cat, preview); err != nil {
 		fmt.Fprintf(stderr, "jtb check: warning: catalogue and specs are not in step:\n%v\n", err)
 	}
-	total, selected := countSelected(preview, o.labelFilter)
-	if selected == 0 {
+	total, selected, err := countSelected(preview, o.labelFilter)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "jtb check: 0 of %d specs ran: --label-filter %q does not parse: %s\n", total, o.labelFilter, err)
+		return exitConfig
+	case selected == 0:
 		fmt.Fprintf(stderr, "jtb check: 0 of %d specs ran: --label-filter %q selects none of them\n", total, o.labelFilter)
 		return exitConfig
 	}
@@ -217,27 +218,28 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 var mark = map[results.Outcome]string{results.Pass: ".", results.Fail: "F", results.Warn: "W", results.Error: "E"}
 
 // countSelected counts the specs of the tree and those the label filter
-// selects (a filter that does not parse selects none).
-func countSelected(preview types.Report, labelFilter string) (total, selected int) {
+// selects; a filter that does not parse is an error, said on one line.
+func countSelected(preview types.Report, labelFilter string) (total, selected int, err error) {
 	keep := func([]string) bool { return true }
 	if labelFilter != "" {
-		f, err := types.ParseLabelFilter(labelFilter)
-		if err != nil {
-			return 0, 0
+		if keep, err = types.ParseLabelFilter(labelFilter); err != nil {
+			err = errors.New(results.OneLine(ansi.ReplaceAllString(err.Error(), "")))
 		}
-		keep = f
 	}
 	for _, sr := range preview.SpecReports {
 		if sr.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
 		total++
-		if keep(sr.Labels()) {
+		if err == nil && keep(sr.Labels()) {
 			selected++
 		}
 	}
-	return total, selected
+	return total, selected, err
 }
+
+// ansi matches the colour codes Ginkgo puts in its errors.
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
 
 // failRecorder is the testing.T Ginkgo wants; the summary, not it, decides
 // the exit code.

@@ -45,39 +45,39 @@ const (
 
 // Run is the outcome model of one run.
 type Run struct {
-	Specs   []Spec   // in the order they ran
-	Clauses []Clause // every clause of the catalogue in its order, then any other a spec named
+	Specs   []Spec   `json:"specs"`   // in the order they ran
+	Clauses []Clause `json:"clauses"` // every clause of the catalogue in its order, then any other a spec named
 	// SuiteErrors are failures of nodes outside any spec.
-	SuiteErrors []string
+	SuiteErrors []string `json:"suiteErrors,omitempty"`
 	// Abandoned says why the run was given up midway; "" if it ran to the end.
-	Abandoned string
-	Total     int     // specs in the suite
-	Ran       int     // specs that ran (not skipped)
-	NotRun    []Count // why the others did not, most common first
-	Errors    int     // specs that could not drive the target
-	Duration  time.Duration
+	Abandoned string        `json:"abandoned,omitempty"`
+	Total     int           `json:"total"`  // specs in the suite
+	Ran       int           `json:"ran"`    // specs that ran (not skipped)
+	NotRun    []Count       `json:"notRun"` // why the others did not, most common first
+	Errors    int           `json:"errors"` // specs that could not drive the target
+	Duration  time.Duration `json:"duration"`
 }
 
 // Count is how many specs share one reason.
 type Count struct {
-	Reason string
-	N      int
+	Reason string `json:"reason"`
+	N      int    `json:"n"`
 }
 
 // Spec is one spec's result.
 type Spec struct {
-	Clause     string   // the clause its text names
-	Text       string   // the leaf text, "[JTB-AREA-NNN] ..."
-	Containers []string // the texts of the containers around it, outermost first
-	Labels     []string
-	Outcome    Outcome
+	Clause     string   `json:"clause"`     // the clause its text names
+	Text       string   `json:"text"`       // the leaf text, "[JTB-AREA-NNN] ..."
+	Containers []string `json:"containers"` // the texts of the containers around it, outermost first
+	Labels     []string `json:"labels"`
+	Outcome    Outcome  `json:"outcome"`
 	// Message is, for fail and warn, the clause's heading (ID, level,
 	// title, the page's quote or our decision) then what broke it and where;
 	// for an error, what the spec could not do and why; for a skip, the
 	// reason. At most MaxText bytes.
-	Message  string
-	Findings []Finding // recorded in this spec, of any clause
-	Duration time.Duration
+	Message  string        `json:"message,omitempty"`
+	Findings []Finding     `json:"findings,omitempty"` // recorded in this spec, of any clause
+	Duration time.Duration `json:"duration"`
 }
 
 // Name is the spec's leaf text with its containers: "[ID] leaf (a / b)".
@@ -90,20 +90,25 @@ func (s Spec) Name() string {
 
 // Clause is one clause's result.
 type Clause struct {
-	ID, Level, Area, AreaLabel, Title string
-	Quotes                            []string // the page's sentences (MUST)
-	Decision                          string   // the reason behind our decision (SHOULD)
-	Outcome                           Outcome
+	ID        string   `json:"id"`
+	Level     string   `json:"level"`
+	Area      string   `json:"area"`
+	AreaLabel string   `json:"areaLabel"`
+	Title     string   `json:"title"`
+	Quotes    []string `json:"quotes,omitempty"`   // the page's sentences (MUST)
+	Decision  string   `json:"decision,omitempty"` // the reason behind our decision (SHOULD)
+	Outcome   Outcome  `json:"outcome"`
 	// Specs counts the clause's own specs by outcome.
-	Specs map[Outcome]int
+	Specs map[Outcome]int `json:"specs"`
 	// Findings is how many findings of this clause were recorded, in how
 	// many specs (of any clause).
-	Findings, FindingSpecs int
+	Findings     int `json:"findings"`
+	FindingSpecs int `json:"findingSpecs"`
 	// Reasons are the distinct first lines of its specs' failures and of
 	// its findings, at most maxReasons, first seen first.
-	Reasons []string
+	Reasons []string `json:"reasons,omitempty"`
 	// Example is the first finding's exchange.
-	Example *Exchange
+	Example *Exchange `json:"example,omitempty"`
 }
 
 // maxReasons is how many distinct finding reasons a clause keeps.
