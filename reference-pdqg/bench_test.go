@@ -9,7 +9,7 @@ import (
 
 // benchInput is realistic text of n bytes: golden deliveries concatenated,
 // numbered so paragraphs are not all copies of each other.
-func benchInput(b *testing.B, n int) string {
+func benchInput(b testing.TB, n int) string {
 	b.Helper()
 	var src []string
 	for _, name := range []string{"research-heatpumps", "writing-remote", "coding-dedup", "data-sales", "research-german"} {

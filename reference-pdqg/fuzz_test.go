@@ -11,6 +11,8 @@ func FuzzScore(f *testing.F) {
 	f.Add("t", "d", "coding", "```go\nfunc f() {}\n```\n\n// TODO [insert]")
 	f.Add("翻訳", "説明", "translation", "設置は約20分で、ボイラーの95%に対応。")
 	f.Add("x", "y", "data", "\xff\xfe\x00 can't 15.5 As an AI language model")
+	f.Add("Translate into French", "Source text: Meet Nimbus 2. ```\nx\n``` «a b c d e f» > quoted", "translation", "Voici Nimbus 2, 1 200 foyers…\n\n(to be continued)")
+	f.Add("Résumé en français", "Écrivez en français ou en allemand, no other language, 300 mots.", "writing", "l'équipe d'ingénierie dell’energia 29\u202f800 ¥...")
 	f.Fuzz(func(t *testing.T, title, desc, cat, content string) {
 		task := Task{Title: title, Description: desc, Category: cat}
 		r := Score(task, content)

@@ -30,10 +30,7 @@ func propertyInputs(t *testing.T) []struct {
 	all := loadGolden(t)
 	for _, name := range slices.Sorted(maps.Keys(all)) {
 		g := all[name]
-		var task Task
-		if g.Task != nil {
-			task = *g.Task
-		}
+		task := g.task()
 		c := goldenContent(t, name)
 		out = append(out, struct {
 			task    Task

@@ -11,10 +11,11 @@ const (
 	cStop uint8 = 1 << iota
 	cLorem
 	cVague
-	cRefusalEnd // last word of a refusal phrase
-	cFillerEnd  // last word of a filler phrase
-	cInsert     // "insert", "placeholder", "your": a placeholder when bracketed
-	cMeta       // instruction words of a task ("write", "attached"): not task terms
+	cRefusalEnd    // last word of a refusal phrase
+	cFillerEnd     // last word of a filler phrase
+	cInsert        // "insert", "placeholder", "your": a placeholder when bracketed
+	cMeta          // instruction words of a task ("write", "attached"): not task terms
+	cUnfinishedEnd // last word of an "omitted for brevity" phrase
 )
 
 const (
@@ -32,37 +33,44 @@ type stats struct {
 	repeatWords int // repeated blocks (>= minRepeatWords) and repeated sentences
 	worstRepeat int // most copies of one block
 	// Effective content.
-	codeWords      int
-	proseWords     int // non-code words
-	stopWords      int
-	contentWords   int // prose, not stop words
-	specific       int
-	vague          int
-	digitWords     int
-	latinWords     int
-	noVowelWords   int
-	symbolChars    int
-	visibleChars   int
-	markers        int
-	codeMarkers    int
-	refusals       int
-	fillers        int
-	chunkDistinct  int
-	chunkTotal     int
-	blocks         int // effective blocks with words
-	longestBlock   int
-	headings       int
-	listItems      int
-	tableRows      int
-	fences         int
-	codeLikeLines  int
-	links          int
-	echoWords      int
-	termBlocks     int // effective blocks (>= 8 words) mentioning a task term
-	sizedBlocks    int // effective blocks with >= 8 words
-	termOccurrence int // prose words that are task terms
-	topWordCount   int
-	topWord        string
+	codeWords       int
+	proseWords      int // non-code words
+	stopWords       int
+	contentWords    int // prose, not stop words
+	specific        int
+	vague           int
+	digitWords      int
+	latinWords      int
+	noVowelWords    int
+	symbolChars     int
+	visibleChars    int
+	markers         int
+	codeMarkers     int
+	refusals        int
+	fillers         int
+	fillerWords     int // words inside filler phrases
+	chunkDistinct   int
+	chunkTotal      int
+	blocks          int // effective blocks with words
+	longestBlock    int
+	headings        int
+	listItems       int
+	tableRows       int
+	fences          int
+	codeLikeLines   int
+	links           int
+	echoWords       int
+	termBlocks      int // effective blocks (>= 8 words) mentioning a task term
+	crossBlocks     int // ... mentioning a task term, also through the lexicon or a cognate
+	sizedBlocks     int // effective blocks with >= 8 words
+	termOccurrence  int // prose words that are task terms
+	crossOccurrence int // prose words that are task terms through the lexicon or a cognate
+	topWordCount    int
+	topWord         string
+	unfinished      int        // "(to be continued)" at the end, "omitted for brevity" phrases
+	ellipsisLines   int        // paragraphs that are only an ellipsis
+	trailing        bool       // the last block of content ends in an ellipsis
+	langs           langCounts // function words per language, CJK script
 }
 
 type blockLines struct {
@@ -80,13 +88,16 @@ type scanner struct {
 	content string
 	ids     *internTable
 	class   []uint8
-	term    []int32 // task term index of each word id, -1 if none
-	count   []int32 // prose occurrences per word id
-	lastChk []int32 // last chunk each word id was seen in, for the type/token ratio
+	langs   []langMask // languages whose function words include the word
+	term    []int32    // task term index of each word id, -1 if none
+	xterm   []int32    // task term the word translates or is a cognate of, -1 if none
+	count   []int32    // prose occurrences per word id
+	lastChk []int32    // last chunk each word id was seen in, for the type/token ratio
 	hash    []uint64
 
 	terms     *taskTerms
 	termHits  []int32
+	crossHits []int32
 	shingles  map[uint64]struct{}
 	shingleBF []uint64
 
@@ -94,8 +105,9 @@ type scanner struct {
 	seenSents  map[uint64]struct{}
 	mapHint    int // the most entries the two maps have held: clearing costs that much
 
-	block []wordRec
-	bl    blockLines
+	block     []wordRec
+	bl        blockLines
+	lastBlock string // the last block of effective content
 
 	// Rings are written in place (pos is the next slot, so the oldest
 	// entry once full); shifting them cost a copy on every word.
@@ -139,7 +151,9 @@ func newScanner(lx *lexicon, content string, terms *taskTerms) *scanner {
 		content:    content,
 		ids:        old.ids.reset(vocab),
 		class:      reuse(old.class, vocab),
+		langs:      reuse(old.langs, vocab),
 		term:       reuse(old.term, vocab),
+		xterm:      reuse(old.xterm, vocab),
 		count:      reuse(old.count, vocab),
 		lastChk:    reuse(old.lastChk, vocab),
 		hash:       reuse(old.hash, vocab),
@@ -152,6 +166,7 @@ func newScanner(lx *lexicon, content string, terms *taskTerms) *scanner {
 	}
 	if terms != nil {
 		sc.termHits = make([]int32, len(terms.weights))
+		sc.crossHits = make([]int32, len(terms.weights))
 		if len(terms.shingles) > 0 {
 			sc.shingles = terms.shingles
 			if sc.shingleBF == nil {
@@ -170,7 +185,7 @@ func newScanner(lx *lexicon, content string, terms *taskTerms) *scanner {
 // after it (Score copies out everything its result needs first).
 func (sc *scanner) release() {
 	sc.mapHint = max(sc.mapHint, len(sc.seenSents), len(sc.seenBlocks))
-	sc.content, sc.terms, sc.shingles, sc.termHits = "", nil, nil, nil
+	sc.content, sc.terms, sc.shingles, sc.termHits, sc.crossHits, sc.lastBlock = "", nil, nil, nil, nil, ""
 	scanners.Put(sc)
 }
 
@@ -194,22 +209,34 @@ func reuseMap[V any](m map[uint64]V, keep bool, want int) map[uint64]V {
 	return make(map[uint64]V, want)
 }
 
-// wordID interns a word hash, computing its lexicon class once.
-func (sc *scanner) wordID(tok token) int32 {
+// wordID interns a word hash, computing its lexicon class and the task term
+// it matches once per distinct word: this is where the matching keys
+// (folded stem, cognate prefix, number) are computed, never per word.
+func (sc *scanner) wordID(tok token, word string) int32 {
 	if id, ok := sc.ids.get(tok.h); ok {
 		return id
 	}
 	id := int32(len(sc.class))
 	sc.ids.put(tok.h, id)
-	c := sc.lx.class(tok.h)
+	v, _ := sc.lx.table.get(tok.h)
+	c, m := uint8(v), langMask(v>>8)
 	sc.class = append(sc.class, c)
-	t := int32(-1)
+	t, x := int32(-1), int32(-1)
 	if sc.terms != nil && c&(cStop|cMeta) == 0 {
-		if ti, ok := sc.terms.index.get(tok.p); ok {
-			t = ti
+		var k wordKeys
+		if tok.flags&(fNonASCII|fDigit) == 0 && strings.IndexByte(word, '\'') < 0 {
+			k = asciiKeys(word, tok.p)
+		} else {
+			k = keysOf(word)
 		}
+		m |= k.elision
+		t, x = sc.terms.match(sc.lx, k)
+	} else if strings.ContainsAny(word, "'’") {
+		m |= keysOf(word).elision
 	}
+	sc.langs = append(sc.langs, m)
 	sc.term = append(sc.term, t)
+	sc.xterm = append(sc.xterm, x)
 	sc.count = append(sc.count, 0)
 	sc.lastChk = append(sc.lastChk, -1)
 	sc.hash = append(sc.hash, tok.h)
@@ -276,7 +303,7 @@ func (sc *scanner) line(line, trimmed string, inFence bool) {
 		}
 		wordChars += tok.end - tok.start
 		tok.flags |= extra
-		sc.block = append(sc.block, wordRec{id: sc.wordID(tok), flags: tok.flags})
+		sc.block = append(sc.block, wordRec{id: sc.wordID(tok, line[tok.start:tok.end]), flags: tok.flags})
 	}
 	if !inFence {
 		sc.proseLine(line, wordChars)
@@ -314,6 +341,39 @@ var byteKinds = func() (k [256]uint8) {
 	return k
 }()
 
+// What a short line alone says about the work.
+const (
+	lineText     = iota
+	lineEllipsis // "...", "[…]": text left out
+	lineMarker   // "(to be continued)", "*À suivre*"
+)
+
+// unfinishedLine tells whether a short line says the work stops there.
+func unfinishedLine(t string) int {
+	var buf [48]byte
+	n := 0
+	hadEllipsis := strings.Contains(t, "...") || strings.Contains(t, "…")
+	t = strings.Trim(t, " \t()[]{}*_-—–.…:>#~\"'«»“”")
+	if t == "" {
+		if hadEllipsis {
+			return lineEllipsis
+		}
+		return lineText
+	}
+	for i := 0; i < len(t) && n < len(buf); i++ {
+		c := t[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		buf[n] = c
+		n++
+	}
+	if unfinishedLines[string(buf[:n])] {
+		return lineMarker
+	}
+	return lineText
+}
+
 func isHeading(t string) bool {
 	n := 0
 	for n < len(t) && t[n] == '#' {
@@ -344,6 +404,11 @@ func (sc *scanner) flush(raw string) {
 	if n == 0 && strings.TrimSpace(raw) == "" {
 		return
 	}
+	// A paragraph that is only an ellipsis ("...", "[…]") stands for text
+	// left out.
+	if n == 0 && len(raw) <= 64 && unfinishedLine(strings.TrimSpace(raw)) == lineEllipsis {
+		sc.st.ellipsisLines++
+	}
 	key := uint64(fnvOffset)
 	lorem := 0
 	for _, w := range words {
@@ -370,7 +435,7 @@ func (sc *scanner) flush(raw string) {
 		}
 		return
 	}
-	sc.effective(words, bl)
+	sc.effective(words, bl, raw)
 }
 
 func hashString(s string) uint64 {
@@ -383,7 +448,7 @@ func hashString(s string) uint64 {
 
 // effective measures one kept block; repeated sentences inside it are
 // dropped like repeated blocks.
-func (sc *scanner) effective(words []wordRec, bl blockLines) {
+func (sc *scanner) effective(words []wordRec, bl blockLines, raw string) {
 	st := &sc.st
 	st.headings += bl.headings
 	st.listItems += bl.listItems
@@ -396,10 +461,14 @@ func (sc *scanner) effective(words []wordRec, bl blockLines) {
 	if len(words) == 0 {
 		return
 	}
+	// Whether the work says it is unfinished is read at its last block of
+	// content (in finish), so copies or filler appended after "..." or
+	// "(to be continued)" do not hide it.
+	sc.lastBlock = raw
 	st.blocks++
 	st.longestBlock = max(st.longestBlock, len(words))
 	sc.ringN = 0
-	hasTerm := false
+	hasTerm, hasCross := false, false
 	kept := 0
 	for i := 0; i < len(words); {
 		j := i + 1
@@ -420,8 +489,11 @@ func (sc *scanner) effective(words []wordRec, bl blockLines) {
 			sc.seenSents[key] = struct{}{}
 		}
 		for _, w := range sent {
-			if sc.feed(w) {
+			switch sc.feed(w) {
+			case matchDirect:
 				hasTerm = true
+			case matchCross:
+				hasCross = true
 			}
 			kept++
 		}
@@ -431,12 +503,22 @@ func (sc *scanner) effective(words []wordRec, bl blockLines) {
 		if hasTerm {
 			st.termBlocks++
 		}
+		if hasTerm || hasCross {
+			st.crossBlocks++
+		}
 	}
 }
 
+// How a word matches a task term.
+const (
+	matchNone = iota
+	matchDirect
+	matchCross
+)
+
 // feed measures one word of effective content; it reports whether the word
-// is a task term.
-func (sc *scanner) feed(w wordRec) bool {
+// is a task term, directly or across languages.
+func (sc *scanner) feed(w wordRec) int {
 	st := &sc.st
 	id := w.id
 	c := sc.class[id]
@@ -454,9 +536,13 @@ func (sc *scanner) feed(w wordRec) bool {
 		sc.chunk++
 	}
 
-	isTerm := sc.term[id] >= 0
-	if isTerm {
-		sc.termHits[sc.term[id]]++
+	match := matchNone
+	if t := sc.term[id]; t >= 0 {
+		sc.termHits[t]++
+		match = matchDirect
+	} else if x := sc.xterm[id]; x >= 0 {
+		sc.crossHits[x]++
+		match = matchCross
 	}
 	if sc.shingles != nil {
 		sc.echo(h, sc.term[id])
@@ -471,9 +557,16 @@ func (sc *scanner) feed(w wordRec) bool {
 	}
 	if w.flags&fCode != 0 {
 		st.codeWords++
-		return isTerm
+		return match
 	}
 	st.proseWords++
+	sc.count[id]++ // all prose words: language detection reads the function words' counts
+	if w.flags&fCJK != 0 {
+		st.langs.cjk++
+		if w.flags&fKana != 0 {
+			st.langs.kana++
+		}
+	}
 	if w.flags&fDigit != 0 {
 		st.digitWords++
 		st.specific++
@@ -490,9 +583,11 @@ func (sc *scanner) feed(w wordRec) bool {
 		st.stopWords++
 	} else {
 		st.contentWords++
-		sc.count[id]++
-		if isTerm {
+		switch match {
+		case matchDirect:
 			st.termOccurrence++
+		case matchCross:
+			st.crossOccurrence++
 		}
 	}
 	if c&cVague != 0 {
@@ -502,16 +597,22 @@ func (sc *scanner) feed(w wordRec) bool {
 	sc.ring[sc.ringPos] = h
 	sc.ringPos = (sc.ringPos + 1) % len(sc.ring)
 	sc.ringN = min(sc.ringN+1, len(sc.ring))
-	if c&(cRefusalEnd|cFillerEnd) != 0 {
+	if c&(cRefusalEnd|cFillerEnd|cUnfinishedEnd) != 0 {
 		recent := sc.recentWords()
 		if c&cRefusalEnd != 0 && sc.lx.refusals.match(recent) {
 			st.refusals++
 		}
-		if c&cFillerEnd != 0 && sc.lx.fillers.match(recent) {
-			st.fillers++
+		if c&cFillerEnd != 0 {
+			if n := sc.lx.fillers.matchLen(recent); n > 0 {
+				st.fillers++
+				st.fillerWords += n
+			}
+		}
+		if c&cUnfinishedEnd != 0 && sc.lx.unfinished.match(recent) {
+			st.unfinished++
 		}
 	}
-	return isTerm
+	return match
 }
 
 // recentWords returns the last ringN prose word hashes, oldest first.
@@ -559,12 +660,33 @@ func (sc *scanner) echo(h uint64, term int32) {
 }
 
 // finish picks the most frequent content word (ties: first seen, which is
-// input order, so the result never depends on map iteration).
+// input order, so the result never depends on map iteration), adds up the
+// function words per language and reads the end of the work.
 func (sc *scanner) finish() stats {
 	st := sc.st
+	st.langs.words = st.proseWords
+	// "(to be continued)" or "..." at the end of the last block of content.
+	last := strings.TrimSpace(sc.lastBlock)
+	if i := strings.LastIndexByte(last, '\n'); i >= 0 {
+		last = strings.TrimSpace(last[i+1:])
+	}
+	if len(last) <= 48 && unfinishedLine(last) == lineMarker {
+		st.unfinished++
+	}
+	st.trailing = endsUnfinished(sc.lastBlock)
 	best := int32(-1)
 	for id, n := range sc.count {
-		if n > 0 && (best < 0 || n > sc.count[best]) {
+		if n == 0 {
+			continue
+		}
+		if m := sc.langs[id]; m != 0 {
+			for l := range stopLangs {
+				if m&(1<<l) != 0 {
+					st.langs.hits[l] += int(n)
+				}
+			}
+		}
+		if sc.class[id]&cStop == 0 && (best < 0 || n > sc.count[best]) {
 			best = int32(id)
 		}
 	}
@@ -573,6 +695,29 @@ func (sc *scanner) finish() stats {
 		st.topWord = sc.wordText(best)
 	}
 	return st
+}
+
+// langShare is the share of the function words telling l from other that
+// are l's: words both languages use ("de", "la", "que" in French and
+// Spanish) tell nothing and are left out. A change of script is total.
+func (sc *scanner) langShare(l, other lang) float64 {
+	if l < 0 || other < 0 {
+		return 0
+	}
+	if l >= japanese || other >= japanese {
+		return 1
+	}
+	ml, mo := langMask(1)<<l, langMask(1)<<other
+	a, b := 0, 0
+	for id, n := range sc.count {
+		switch m := sc.langs[id]; {
+		case m&ml != 0 && m&mo == 0:
+			a += int(n)
+		case m&mo != 0 && m&ml == 0:
+			b += int(n)
+		}
+	}
+	return ratio(a, a+b)
 }
 
 // wordText recovers a word's spelling for feedback by finding it again.

@@ -24,6 +24,9 @@ const (
 	fMarker                       // a placeholder marker such as TODO
 	fBracket                      // opens right after '[', '<' or '{' ("[insert name]")
 	fCode                         // inside a fenced code block
+	fCJK                          // a Han or kana character (one per word)
+	fKana                         // a hiragana or katakana character: Japanese
+	fNonASCII                     // has a letter outside ASCII (keysOf must fold it)
 )
 
 type token struct {
@@ -33,8 +36,9 @@ type token struct {
 }
 
 // tokenizer splits one line into words: runs of letters, digits, marks and
-// underscores, with inner apostrophes ("can't") and inner decimal points
-// ("15.5") kept. Han and kana characters are one word each, since those
+// underscores, with inner apostrophes ("can't"), inner decimal points
+// ("15.5") and digit groups after a space or no-break space ("1 200", the
+// French and German way of writing 1,200) kept. Han and kana characters are one word each, since those
 // scripts do not separate words with spaces.
 type tokenizer struct {
 	s         string
@@ -45,6 +49,9 @@ type tokenizer struct {
 func isWordRune(r rune) bool {
 	if r < utf8.RuneSelf {
 		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_'
+	}
+	if r >= 0xC0 && r <= 0xFF {
+		return r != 0xD7 && r != 0xF7 // Latin-1 letters, the accents of Western European text; × and ÷ are not
 	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)
 }
@@ -135,6 +142,11 @@ func (t *tokenizer) next() (tok token, ok bool) {
 					i++
 					continue
 				}
+				// "1 200": the space is not hashed, so it is the word "1200".
+				if c == ' ' && flags&fDigit != 0 && digitGroupAt(s, i+1) && numberSoFar(s[tok.start:i]) {
+					i++
+					continue
+				}
 				goto done
 			}
 			h = (h ^ uint64(c)) * fnvPrime
@@ -152,6 +164,10 @@ func (t *tokenizer) next() (tok token, ok bool) {
 				i += size
 				continue
 			}
+			if (r == '\u00a0' || r == '\u202f') && flags&fDigit != 0 && digitGroupAt(s, i+size) && numberSoFar(s[tok.start:i]) {
+				i += size
+				continue
+			}
 			break
 		}
 		ideo := isIdeograph(r)
@@ -159,8 +175,25 @@ func (t *tokenizer) next() (tok token, ok bool) {
 			break // an ideograph ends the word before it
 		}
 		allUpper = false
+		flags |= fNonASCII
+		if ideo {
+			flags |= fCJK
+			if r >= 0x3040 && r <= 0x30FF {
+				flags |= fKana
+			}
+		}
 		lr := r
 		switch {
+		case r >= 0xC0 && r <= 0xDE: // Latin-1 capitals (À…Þ; × is not a word rune)
+			lr = r + 0x20
+			if n == 0 {
+				flags |= fUpper
+			} else if lastLower {
+				flags |= fIdent
+			}
+			lastLower = false
+		case r >= 0xDF && r <= 0xFF: // Latin-1 small letters (ß…ÿ)
+			lastLower = true
 		case unicode.IsUpper(r):
 			lr = unicode.ToLower(r)
 			if n == 0 {
@@ -172,7 +205,7 @@ func (t *tokenizer) next() (tok token, ok bool) {
 		case unicode.IsLower(r):
 			lastLower = true
 		}
-		if unicode.IsDigit(r) {
+		if r > 0xFF && unicode.IsDigit(r) {
 			flags |= fDigit
 		}
 		if r > 0x24F && unicode.IsLetter(r) {
@@ -213,6 +246,38 @@ done:
 	}
 	tok.flags = flags
 	return tok, true
+}
+
+// numberSoFar reports whether w is a number a digit group may continue:
+// digits and separators only, ending in a group of one to three digits
+// ("1", "12 345"; not "2025", which is a year before a count).
+func numberSoFar(w string) bool {
+	run := 0
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c >= '0' && c <= '9':
+			run++
+		case c == '.' || c == ',' || c == ' ' || c >= 0x80:
+			run = 0 // a separator (a no-break space is multi-byte)
+		default:
+			return false
+		}
+	}
+	return run >= 1 && run <= 3
+}
+
+// digitGroupAt reports whether s has exactly three digits at i: the next
+// group of a number written with spaces between groups.
+func digitGroupAt(s string, i int) bool {
+	if i+3 > len(s) {
+		return false
+	}
+	for k := i; k < i+3; k++ {
+		if s[k] < '0' || s[k] > '9' {
+			return false
+		}
+	}
+	return i+3 == len(s) || s[i+3] < '0' || s[i+3] > '9'
 }
 
 func (t *tokenizer) letterAt(i int) bool {
