@@ -20,7 +20,11 @@ Scores a delivery with the reference Pre-Delivery Quality Gate and explains
 the score criterion by criterion. FILE "-" reads standard input.
 TASK.json holds {"title","description","category"} (a task object from the
 API, or its {"ok":true,"data":{...}} envelope, works too; other fields are
-ignored). Without --task, relevance, echo, stuffing and off_topic are not scored.
+ignored). Without --task, relevance, language, echo, stuffing and off_topic are
+not scored. The breakdown says how far the score is from the next line (0.40
+or 0.65), which task terms the delivery never uses and what each fix would gain;
+--json has the same as {"score","verdict","version","criteria","next_line",
+"language","missing_terms"}.
 
 Exit status: 0 pass or warn, 1 reject, 2 bad input.
 `
@@ -148,7 +152,27 @@ func readTask(path string) (pdqg.Task, error) {
 
 func printBreakdown(w io.Writer, res pdqg.Result) {
 	fmt.Fprintf(w, "PDQG score %.4f  verdict %s  (%s)\n", res.Score, res.Verdict, res.Version)
-	fmt.Fprintf(w, "reject below %.2f, warn up to %.2f, pass above\n\n", pdqg.RejectBelow, pdqg.WarnUpTo)
+	fmt.Fprintf(w, "reject below %.2f, warn up to %.2f, pass above: %s\n", pdqg.RejectBelow, pdqg.WarnUpTo, res.NextLine.Text)
+	if res.Language != "" {
+		fmt.Fprintf(w, "language: %s\n", res.Language)
+	}
+	if len(res.MissingTerms) > 0 {
+		q := make([]string, len(res.MissingTerms))
+		for i, t := range res.MissingTerms {
+			q[i] = fmt.Sprintf("%q", t)
+		}
+		fmt.Fprintf(w, "task terms it never uses: %s\n", strings.Join(q, ", "))
+	}
+	if gains := res.Gains(); len(gains) > 0 && res.Verdict != pdqg.VerdictPass || len(gains) > 0 && gains[0].Gain >= 0.01 {
+		fmt.Fprintln(w, "\nbiggest gains (fixing one criterion fully):")
+		for i, g := range gains {
+			if i == 3 || g.Gain < 0.005 {
+				break
+			}
+			fmt.Fprintf(w, "  +%.2f %-12s %s\n", g.Gain, g.Criterion, g.Feedback)
+		}
+	}
+	fmt.Fprintln(w)
 	kind := ""
 	for _, c := range res.Criteria {
 		if c.Kind != kind {

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -93,10 +95,14 @@ func TestPDQGScoreJSONShape(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	for _, k := range []string{"score", "verdict", "version", "criteria"} {
+	for _, k := range []string{"score", "verdict", "version", "criteria", "next_line", "language", "missing_terms"} {
 		if _, ok := got[k]; !ok {
 			t.Errorf("JSON lacks %q: %s", k, stdout.String())
 		}
+	}
+	next, _ := got["next_line"].(map[string]any)
+	if next["line"] != 0.65 || next["distance"] == nil || !strings.Contains(fmt.Sprint(next["text"]), "above the 0.65 line") {
+		t.Errorf("next_line %v for a passing delivery", next)
 	}
 	crit, _ := got["criteria"].([]any)
 	if len(crit) == 0 {
@@ -107,5 +113,60 @@ func TestPDQGScoreJSONShape(t *testing.T) {
 		if len(m) != 4 || m["name"] == nil || m["weight"] == nil || m["score"] == nil || m["feedback"] == nil {
 			t.Errorf("criterion %v: want exactly name, weight, score, feedback", m)
 		}
+	}
+}
+
+// A thin, on-topic delivery that is rejected is told what it lacks: the
+// text output names at least two of the task's terms it never uses (and
+// they are indeed absent from it) and how far it is from 0.40.
+func TestPDQGScoreSaysWhatToDo(t *testing.T) {
+	dir := t.TempDir()
+	task := writeFile(t, dir, "task.json", `{"title":"Summarize Q3 2025 earnings report","description":"Read the attached 10-Q filing and produce a concise summary of revenue, margins, segment performance and guidance for the next quarter.","category":"summarization"}`)
+	const thin = "Earnings were good this quarter. Revenue went up and things look fine for next quarter.\n"
+	var stdout, stderr bytes.Buffer
+	if code := runPDQG([]string{"score", "-", "--task", task}, strings.NewReader(thin), &stdout, &stderr); code != exitFail {
+		t.Fatalf("exit %d, want %d (reject)\n%s%s", code, exitFail, stdout.String(), stderr.String())
+	}
+	out := stdout.String()
+	line := regexp.MustCompile(`(?m)^task terms it never uses: (.*)$`).FindStringSubmatch(out)
+	if line == nil {
+		t.Fatalf("no missing terms in the output:\n%s", out)
+	}
+	terms := regexp.MustCompile(`"([^"]+)"`).FindAllStringSubmatch(line[1], -1)
+	if len(terms) < 2 {
+		t.Errorf("%d missing terms named, want at least 2: %s", len(terms), line[0])
+	}
+	for _, m := range terms {
+		if strings.Contains(strings.ToLower(thin), strings.ToLower(m[1])) {
+			t.Errorf("%q is named as missing but the delivery uses it", m[1])
+		}
+	}
+	dist := regexp.MustCompile(`(\d\.\d+) short of 0\.40`).FindStringSubmatch(out)
+	score := regexp.MustCompile(`PDQG score (\d\.\d+)`).FindStringSubmatch(out)
+	if dist == nil || score == nil {
+		t.Fatalf("no distance to 0.40 in the output:\n%s", out)
+	}
+	var d, sc float64
+	fmt.Sscan(dist[1], &d)
+	fmt.Sscan(score[1], &sc)
+	if diff := 0.40 - sc - d; diff > 0.005 || diff < -0.005 {
+		t.Errorf("distance %v for score %v: they do not add up to 0.40", d, sc)
+	}
+
+	// The same in --json.
+	stdout.Reset()
+	runPDQG([]string{"score", "-", "--task", task, "--json"}, strings.NewReader(thin), &stdout, &stderr)
+	var res struct {
+		Score    float64
+		NextLine struct {
+			Line, Distance float64
+		} `json:"next_line"`
+		MissingTerms []string `json:"missing_terms"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.NextLine.Line != 0.40 || res.NextLine.Distance >= 0 || len(res.MissingTerms) < 2 {
+		t.Errorf("--json: next_line %+v, missing_terms %q", res.NextLine, res.MissingTerms)
 	}
 }
