@@ -22,8 +22,8 @@ const usage = `benchtool: helpers of bench/run.sh
       a bare net/http handler answering those bytes: the practical limit
   benchtool profile -addr ADDR -pprof ADDR [-log FILE]
       the mock as jtb mock serves it, plus net/http/pprof on a second address
-  benchtool scorer [-dir fixtures/deliveries] [-size BYTES]
-      the reference scorer's MB/s beside a plain word-count pass
+  benchtool scorer [-dir fixtures/deliveries] [-size BYTES] [-pairs N]
+      the reference scorer beside a plain word-count pass, timed in adjacent pairs
   benchtool table -results FILE
       print the markdown table of the key=value lines in FILE: per server and
       endpoint the median over the rounds (round=N), then every round
