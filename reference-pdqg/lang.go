@@ -255,6 +255,17 @@ func phraseWords(s string) []string {
 // task text that no negation shortly before cancels ("in English only, no
 // other language").
 func welcomesAnyLanguage(lx *lexicon, folded string) bool {
+	// Every allowance phrase names language in one of these forms.
+	found := false
+	for _, stem := range languageStems {
+		if strings.Contains(folded, stem) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return false
+	}
 	for _, p := range lx.anyLanguage {
 		for from := 0; ; {
 			i := strings.Index(folded[from:], p)
@@ -327,9 +338,11 @@ func countWords(s string) int {
 }
 
 // detectShort detects the language of a short text (a task): function
-// words and the lexicon's words both count, and fewer are needed.
+// words first; when they do not decide, the lexicon's words count too, and
+// fewer are needed.
 func (lx *lexicon) detectShort(s string) lang {
 	var lc langCounts
+	var content []token // words that are not function words, for the second pass
 	tk := tokenizer{s: s}
 	for {
 		tok, ok := tk.next()
@@ -346,17 +359,28 @@ func (lx *lexicon) detectShort(s string) lang {
 		}
 		m := lx.langOf(tok.h)
 		if lx.class(tok.h)&cStop == 0 {
-			k := keysOf(s[tok.start:tok.end])
-			_, cm := lx.concept(k.stem)
-			m |= cm | k.elision
+			content = append(content, tok)
 		}
-		for l := range stopLangs {
-			if m&(1<<l) != 0 {
-				lc.hits[l]++
-			}
-		}
+		lc.count(m)
+	}
+	if l := lc.detect(2); l >= 0 {
+		return l
+	}
+	for _, tok := range content {
+		k := keysOf(s[tok.start:tok.end])
+		_, cm := lx.concept(k.stem)
+		lc.count(cm | k.elision)
 	}
 	return lc.detect(2)
+}
+
+// count adds a word whose language mask is m.
+func (lc *langCounts) count(m langMask) {
+	for l := range stopLangs {
+		if m&(1<<l) != 0 {
+			lc.hits[l]++
+		}
+	}
 }
 
 // sourceMarkers introduce a translation's source text, in the lexicon's

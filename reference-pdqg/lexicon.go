@@ -8,9 +8,9 @@ import (
 // lexicon holds the word lists the scorer looks words up in, keyed by the
 // same 64-bit hash the tokeniser computes, so a lookup never builds a string.
 type lexicon struct {
-	table       *internTable // word hash -> class bits | language mask << 8
-	concepts    *internTable // folded stem -> concept id | language mask << 16
-	conceptN    int
+	table       *internTable    // word hash -> class bits | language mask << 8
+	concepts    *internTable    // folded stem -> concept id | language mask << 16
+	members     [][]uint64      // concept id -> the folded stems of its words
 	langName    map[string]lang // folded language name ("francais", "deutsch") -> language
 	anyLanguage []string        // folded allowance phrases, space-padded
 	refusals    phraseSet
@@ -75,12 +75,11 @@ func buildLexicon() *lexicon {
 			lx.anyLanguage = append(lx.anyLanguage, " "+strings.Join(phraseWords(p), " ")+" ")
 		}
 	}
-	cs, n := buildConcepts(conceptLexicon)
+	cs, _ := buildConcepts(conceptLexicon)
 	lx.concepts = newInternTable(len(cs))
 	for stem, v := range cs {
 		lx.concepts.put(stem, v)
 	}
-	lx.conceptN = n
 	return lx
 }
 
@@ -310,6 +309,11 @@ lingua a scelta
 andere taal
 elke taal
 `
+
+// languageStems are the forms of "language" every allowance phrase uses,
+// checked first so a task that names no language costs little
+// (TestAllowancePhrasesNameALanguage).
+var languageStems = []string{"langu", "sprach", "idiom", "lingu", "lengua", "taal", "multiling"}
 
 // negations cancel an allowance phrase right after them ("no other language").
 var negations = []string{" not ", "n t ", " no ", " never ", " without ", " only ", " pas ", " aucune ", " nicht ", " keine ", " kein ", " nunca ", " sin ", " ningun ", " nao ", " nenhum ", " senza ", " nessuna ", " non "}

@@ -26,3 +26,17 @@ func TestConceptStemsAreUnique(t *testing.T) {
 		}
 	}
 }
+
+// welcomesAnyLanguage skips a task that names no form of "language";
+// every allowance phrase must contain one, or it would never be found.
+func TestAllowancePhrasesNameALanguage(t *testing.T) {
+	for _, p := range loadLexicon().anyLanguage {
+		ok := false
+		for _, stem := range languageStems {
+			ok = ok || strings.Contains(p, stem)
+		}
+		if !ok {
+			t.Errorf("allowance phrase %q names no form of language %q", p, languageStems)
+		}
+	}
+}

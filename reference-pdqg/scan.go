@@ -224,14 +224,14 @@ func (sc *scanner) wordID(tok token, word string) int32 {
 	t, x := int32(-1), int32(-1)
 	if sc.terms != nil && c&(cStop|cMeta) == 0 {
 		var k wordKeys
-		if tok.flags&(fNonASCII|fDigit) == 0 && strings.IndexByte(word, '\'') < 0 {
+		if tok.flags&(fNonASCII|fDigit|fApos) == 0 {
 			k = asciiKeys(word, tok.p)
 		} else {
 			k = keysOf(word)
 		}
 		m |= k.elision
 		t, x = sc.terms.match(sc.lx, k)
-	} else if strings.ContainsAny(word, "'’") {
+	} else if tok.flags&fApos != 0 {
 		m |= keysOf(word).elision
 	}
 	sc.langs = append(sc.langs, m)

@@ -125,11 +125,7 @@ func (tt *taskTerms) add(lx *lexicon, s string, weight int32, prose bool) {
 			table.put(key, i)
 			tt.weights = append(tt.weights, weight)
 			tt.anchor = append(tt.anchor, anchor)
-			display := word
-			if !anchor {
-				display = strings.ToLower(word)
-			}
-			tt.text = append(tt.text, display)
+			tt.text = append(tt.text, word) // lower-cased when reported, unless an anchor
 			if number {
 				continue
 			}
@@ -175,6 +171,15 @@ func (tt *taskTerms) match(lx *lexicon, k wordKeys) (direct, cross int32) {
 		}
 	}
 	return direct, cross
+}
+
+// display is term i as feedback names it: an anchor as the task spells it
+// ("Norway", "iOS"), another word lower-cased.
+func (tt *taskTerms) display(i int) string {
+	if tt.anchor[i] {
+		return tt.text[i]
+	}
+	return strings.ToLower(tt.text[i])
 }
 
 // isAcronym: two or more letters, all capitals ("CSV", "EHPA").
@@ -224,7 +229,7 @@ func (tt *taskTerms) missing(cov []bool, n int) []string {
 		for _, anchor := range []bool{true, false} {
 			for i := range tt.weights {
 				if !cov[i] && tt.weights[i] == w && tt.anchor[i] == anchor && len(out) < n {
-					out = append(out, tt.text[i])
+					out = append(out, tt.display(i))
 				}
 			}
 		}

@@ -27,6 +27,7 @@ const (
 	fCJK                          // a Han or kana character (one per word)
 	fKana                         // a hiragana or katakana character: Japanese
 	fNonASCII                     // has a letter outside ASCII (keysOf must fold it)
+	fApos                         // has an inner apostrophe ("can't", "l'équipe")
 )
 
 type token struct {
@@ -135,6 +136,7 @@ func (t *tokenizer) next() (tok token, ok bool) {
 				if c == '\'' && n > 0 && i+1 < len(s) && t.letterAt(i+1) {
 					h = (h ^ '\'') * fnvPrime
 					i++
+					flags |= fApos
 					continue
 				}
 				if (c == '.' || c == ',') && flags&fDigit != 0 && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' {
@@ -162,6 +164,7 @@ func (t *tokenizer) next() (tok token, ok bool) {
 			if r == '’' && n > 0 && i+size < len(s) && t.letterAt(i+size) {
 				h = (h ^ '\'') * fnvPrime
 				i += size
+				flags |= fApos
 				continue
 			}
 			if (r == '\u00a0' || r == '\u202f') && flags&fDigit != 0 && digitGroupAt(s, i+size) && numberSoFar(s[tok.start:i]) {
