@@ -42,8 +42,8 @@ func TestTaskTerms(t *testing.T) {
 
 // The lexicon matches a task term across languages only when the delivery
 // is in another language: a French delivery covers "revenue" with
-// "chiffre d'affaires"-free "revenus", an English one does not cover it with
-// "sales".
+// "revenus" and "guidance" with "prévisions"; an English one does not cover
+// "revenue" with "sales".
 func TestCrossLanguageMatchingOnlyAcrossLanguages(t *testing.T) {
 	task := Task{Title: "Summarize the revenue and margins", Description: "Summarize revenue, margins and guidance for the quarter in English or French.", Category: "summarization"}
 	fr := "Les revenus du trimestre ont progressé de 12 % et la marge brute atteint 61 %, tandis que les prévisions pour le trimestre suivant restent prudentes selon la direction, qui cite la hausse des coûts."
