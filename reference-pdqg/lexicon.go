@@ -211,7 +211,7 @@ var langStopWords = [stopLangs]string{
 being it its this that these those there here he she they them his her their we our you your i me my
 not no nor so too than very can could will would shall should may might must do does did done have
 has had having into onto over under about above below up down out off again further once all any both
-each few more most other some such only own same just also which who whom whose what when where why
+each few more most other another some such only own same just also which who whom whose what when where why
 how while during before after between through until against per via`,
 	french: `le la les un une des du de et est sont ou où mais donc ni ne pas plus moins que qui quoi dont ce
 cette ces se sa ses leur leurs il elle ils elles on nous vous je tu te y en au aux pour par sur

@@ -277,7 +277,7 @@ func Score(t Task, content string) Result {
 	res := Result{Score: score, Verdict: VerdictFor(score), Version: Version, Criteria: crit,
 		NextLine: NextLineFor(score), Language: j.lang.code(), MissingTerms: []string{}}
 	if j.terms != nil {
-		res.MissingTerms = j.terms.missing(j.covered, 5)
+		res.MissingTerms = append(res.MissingTerms, j.terms.missing(j.covered, 5)...)
 	}
 	return res
 }

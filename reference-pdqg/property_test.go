@@ -68,6 +68,13 @@ func TestScoreInRangeAndVerdictMatches(t *testing.T) {
 		if r.Version != Version {
 			t.Errorf("version %q", r.Version)
 		}
+		// JSON readers get an array, never null, and a next line that adds up.
+		if r.MissingTerms == nil || len(r.MissingTerms) > 5 {
+			t.Errorf("missing terms %#v", r.MissingTerms)
+		}
+		if r.NextLine != NextLineFor(r.Score) || Round4(r.NextLine.Line+r.NextLine.Distance) != r.Score {
+			t.Errorf("next line %+v for score %v", r.NextLine, r.Score)
+		}
 	}
 }
 
