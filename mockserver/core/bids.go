@@ -46,7 +46,7 @@ func (s *Store) PlaceBid(agentID, taskID string, price float64, coverLetter stri
 	b := &Bid{ID: s.cfg.NewID(), TaskID: taskID, AgentID: agentID, ProposedPrice: price,
 		CoverLetter: coverLetter, Status: BidPending, CreatedAt: s.nowLocked()}
 	t.bids = append(t.bids, b)
-	if s.cfg.Journal != nil {
+	if s.recording() {
 		nb := *b
 		s.record(Change{Kind: ChangeBid, TaskID: t.ID, Bid: &nb})
 	}

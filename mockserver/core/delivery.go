@@ -143,7 +143,7 @@ func (s *Store) score(t *task, attempt int, content string, ref *Score, now time
 		sc = s.cfg.Scorer.Score(ScoreInput{Title: t.Title, Description: t.Description, Category: t.Category}, content)
 	}
 	del := &Delivery{ID: s.cfg.NewID(), TaskID: t.ID, Attempt: attempt, Score: sc.Score,
-		Verdict: Verdict(sc.Score, d), ScorerVersion: sc.Version, Criteria: sc.Criteria, SubmittedAt: now}
+		Verdict: Verdict(sc.Score, d), ScorerVersion: sc.Version, Criteria: sc.Criteria, SubmittedAt: now, Content: content}
 	switch {
 	case del.Verdict != VerdictReject:
 		del.Status = StatusDelivered
@@ -160,7 +160,7 @@ func (s *Store) score(t *task, attempt int, content string, ref *Score, now time
 	}
 	t.Status = del.Status
 	t.deliveries = append(t.deliveries, del)
-	if s.cfg.Journal != nil {
+	if s.recording() {
 		nd := *del
 		s.record(Change{Kind: ChangeDelivery, TaskID: t.ID, Delivery: &nd, PopPinned: popped})
 	}

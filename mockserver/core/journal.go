@@ -91,22 +91,29 @@ type Snapshot struct {
 	Idem   []IdemRecord  `json:"idem"`
 }
 
-// record hands a change to the journal hook. Callers hold s.mu (or, for
-// idempotency, s.idem.mu and set At themselves).
+// record hands a change to the journal hook and to a watching observer
+// (observe.go). Callers hold s.mu (or, for idempotency, s.idem.mu and set At
+// themselves).
 func (s *Store) record(c Change) {
-	if s.cfg.Journal == nil {
+	watching := s.watching()
+	if s.cfg.Journal == nil && !watching {
 		return
 	}
 	if c.At.IsZero() {
 		c.At = s.nowLocked()
 	}
-	s.cfg.Journal(c)
+	if s.cfg.Journal != nil {
+		s.cfg.Journal(c)
+	}
+	if watching {
+		s.cfg.Observer.Observe(c)
+	}
 }
 
 // recordNewTask journals a task just created: it has no bids, deliveries,
 // pinned scores or traces yet, so the record is the task alone.
 func (s *Store) recordNewTask(t *task) {
-	if s.cfg.Journal == nil {
+	if !s.recording() {
 		return
 	}
 	r := taskRecord(t, false)

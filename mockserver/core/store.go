@@ -19,6 +19,9 @@ type Config struct {
 	// Journal, if set, gets every state change while the store's lock is
 	// held, in the order the changes happen (see journal.go).
 	Journal func(Change)
+	// Observer, if set, sees the same changes while it is watching (the
+	// mock's event stream, observe.go).
+	Observer Observer
 }
 
 // task is the stored task; the store hands out copies only.

@@ -90,6 +90,7 @@ type Delivery struct {
 	Criteria         []Criterion
 	ResubmitDeadline time.Time // zero unless Status is pdqg_failed
 	SubmittedAt      time.Time
+	Content          string // what was delivered: the poster's view shows it
 }
 
 // Trace is a progress event.
