@@ -50,6 +50,8 @@ func (m *Mock) createBid(c *call) reply {
 	if err != nil {
 		return m.fail(err)
 	}
+	m.posterSaw(bid)
+	m.RunPoster() // with no wait, the bid is accepted before its answer leaves
 	status := http.StatusCreated
 	if m.defects.Has(defect.BidReturns200) {
 		status = http.StatusOK

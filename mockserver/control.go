@@ -13,7 +13,7 @@ import (
 // control-api.yaml.
 
 func (m *Mock) capabilities(*call) reply {
-	return m.dataReply(http.StatusOK, Capabilities{Clock: true, PDQGPin: true, Reset: true, Agents: true})
+	return m.dataReply(http.StatusOK, Capabilities{Clock: true, PDQGPin: true, Reset: true, Agents: true, Poster: true, Events: true})
 }
 
 func (m *Mock) reset(*call) reply {
@@ -21,6 +21,7 @@ func (m *Mock) reset(*call) reply {
 	if err != nil {
 		return m.fail(err)
 	}
+	m.resetPoster()
 	return m.dataReply(http.StatusOK, ResetResult{Tasks: tasks, Agents: agents})
 }
 
@@ -110,6 +111,7 @@ func (m *Mock) advanceClock(c *call) reply {
 	if err != nil {
 		return m.fail(err)
 	}
+	m.RunPoster() // a bid due by the new time is accepted before the answer
 	return m.dataReply(http.StatusOK, clockView{Now: stamp(now)})
 }
 

@@ -48,6 +48,14 @@ type Capabilities struct {
 	PDQGPin bool `json:"pdqgPin"`
 	Reset   bool `json:"reset"`
 	Agents  bool `json:"agents"`
+	Poster  bool `json:"poster,omitempty"` // optional: the simulated poster (GET/POST /poster)
+	Events  bool `json:"events,omitempty"` // optional: the event stream, the task list and the traces
+}
+
+// Poster is the simulated poster's settings (GET/POST /_control/poster).
+type Poster struct {
+	AutoAccept         bool  `json:"autoAccept"`
+	AcceptAfterSeconds int64 `json:"acceptAfterSeconds"`
 }
 
 // ResetResult counts the state after a reset.
@@ -85,12 +93,23 @@ type ControlBid struct {
 
 // ControlDelivery is one delivery as the control API shows it.
 type ControlDelivery struct {
-	ID          string    `json:"id"`
-	Attempt     int       `json:"attempt"`
-	Score       float64   `json:"score"`
-	Verdict     string    `json:"verdict"`
-	Status      string    `json:"status"`
-	SubmittedAt time.Time `json:"submittedAt"`
+	ID            string      `json:"id"`
+	Attempt       int         `json:"attempt"`
+	Score         float64     `json:"score"`
+	Verdict       string      `json:"verdict"`
+	Status        string      `json:"status"`
+	SubmittedAt   time.Time   `json:"submittedAt"`
+	ScorerVersion string      `json:"scorerVersion,omitempty"` // optional in the contract
+	Criteria      []Criterion `json:"criteria,omitempty"`      // optional: the PDQG breakdown
+	Content       string      `json:"content,omitempty"`       // optional: what was delivered
+}
+
+// Criterion is one line of a PDQG breakdown.
+type Criterion struct {
+	Name     string  `json:"name"`
+	Weight   float64 `json:"weight"`
+	Score    float64 `json:"score"`
+	Feedback string  `json:"feedback"`
 }
 
 // ControlTask is the full state of a task.
@@ -237,4 +256,78 @@ func (c *ControlClient) do(ctx context.Context, method, path string, in, out any
 		return fmt.Errorf("control API %s %s: decoding data: %w", method, path, err)
 	}
 	return nil
+}
+
+// TaskFilter selects tasks for ControlClient.Tasks; the zero value is every
+// task, the first page.
+type TaskFilter struct {
+	Statuses    []string // effective statuses; empty: any
+	Agent       string   // the tasks this agent id bid on
+	PendingBids bool     // only tasks with a bid still to decide
+	Limit       int      // 0: the server's default
+	Cursor      string   // a page's NextCursor
+}
+
+// TaskPage is one page of ControlClient.Tasks.
+type TaskPage struct {
+	Items      []ControlTask `json:"items"`
+	NextCursor *string       `json:"nextCursor"`
+	Total      int           `json:"total"`
+}
+
+// ControlTrace is a progress trace as the control API shows it.
+type ControlTrace struct {
+	ID         string          `json:"id"`
+	Event      string          `json:"event"`
+	Message    string          `json:"message"`
+	Metadata   json.RawMessage `json:"metadata"`
+	Visibility string          `json:"visibility"`
+	CreatedAt  time.Time       `json:"createdAt"`
+}
+
+// Tasks lists tasks with their state, newest first.
+func (c *ControlClient) Tasks(ctx context.Context, f TaskFilter) (TaskPage, error) {
+	q := url.Values{}
+	if len(f.Statuses) > 0 {
+		q.Set("status", strings.Join(f.Statuses, ","))
+	}
+	if f.Agent != "" {
+		q.Set("agent", f.Agent)
+	}
+	if f.PendingBids {
+		q.Set("pendingBids", "true")
+	}
+	if f.Limit > 0 {
+		q.Set("limit", fmt.Sprint(f.Limit))
+	}
+	if f.Cursor != "" {
+		q.Set("cursor", f.Cursor)
+	}
+	path := "/tasks"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var out TaskPage
+	return out, c.do(ctx, http.MethodGet, path, nil, &out)
+}
+
+// TaskTraces reads every trace of a task, whoever it is assigned to.
+func (c *ControlClient) TaskTraces(ctx context.Context, taskID string) ([]ControlTrace, error) {
+	var out struct {
+		Items []ControlTrace `json:"items"`
+	}
+	err := c.do(ctx, http.MethodGet, "/tasks/"+url.PathEscape(taskID)+"/traces", nil, &out)
+	return out.Items, err
+}
+
+// Poster reads the simulated poster's settings.
+func (c *ControlClient) Poster(ctx context.Context) (Poster, error) {
+	var out Poster
+	return out, c.do(ctx, http.MethodGet, "/poster", nil, &out)
+}
+
+// SetPoster switches the simulated poster.
+func (c *ControlClient) SetPoster(ctx context.Context, p Poster) (Poster, error) {
+	var out Poster
+	return out, c.do(ctx, http.MethodPost, "/poster", p, &out)
 }

@@ -40,6 +40,11 @@ type Options struct {
 	// restarts and crashes: StatePath holds a snapshot and StatePath+".journal"
 	// every change since, fsynced before the answer (see persist.go).
 	StatePath string
+	// AutoAccept starts the simulated poster on (poster.go): it accepts the
+	// first pending bid of each open task once the bid is AcceptAfter old
+	// (whole seconds, at most a year) by the mock's clock.
+	AutoAccept  bool
+	AcceptAfter time.Duration
 }
 
 // Clock is the mock's source of time; the control API's advance is the mock's
@@ -63,6 +68,8 @@ type Mock struct {
 	encoded itemCache // the listing's encoded tasks (encode.go)
 	closed  sync.Once
 	journal *journal // nil without Options.StatePath
+	poster  poster   // the simulated poster (poster.go)
+	events  *hub     // the event stream (events.go)
 }
 
 // New builds a mock at its fixture state.
@@ -83,12 +90,19 @@ func New(opts Options) (*Mock, error) {
 	if opts.Clock == nil {
 		clock = newRealClock(Epoch)
 	}
+	start, err := posterOf(opts)
+	if err != nil {
+		return nil, err
+	}
+	m := &Mock{opts: opts, defects: defects, fixture: seed}
+	m.events = newHub(m.taskOf)
 	cfg := core.Config{
-		Clock:   clock,
-		NewID:   uuid.NewString,
-		Scorer:  newScorer(),
-		Seed:    seed,
-		Defects: defects,
+		Clock:    clock,
+		NewID:    uuid.NewString,
+		Scorer:   newScorer(),
+		Seed:     seed,
+		Defects:  defects,
+		Observer: m.events,
 	}
 	var j *journal
 	if opts.StatePath != "" {
@@ -104,7 +118,9 @@ func New(opts Options) (*Mock, error) {
 			return nil, err
 		}
 	}
-	m := &Mock{opts: opts, store: store, defects: defects, fixture: seed, journal: j}
+	m.store, m.journal = store, j
+	m.poster.start = start
+	m.applyPoster(start) // after the state file: bids pending there are the poster's too
 	agentDoc, err := jtb.LoadAgentAPI()
 	if err != nil {
 		return nil, err
@@ -127,6 +143,7 @@ func New(opts Options) (*Mock, error) {
 func (m *Mock) Close() error {
 	var err error
 	m.closed.Do(func() {
+		m.events.close()
 		if m.journal != nil {
 			err = m.journal.close(m.store)
 		}
@@ -161,6 +178,7 @@ func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (m *Mock) serve(w http.ResponseWriter, r *http.Request) {
+	m.RunPoster() // decisions due by now come before the request sees the state
 	ops := m.agent
 	if strings.HasPrefix(r.URL.Path, "/_control/") || r.URL.Path == "/_control" {
 		if m.opts.DisableControl {
@@ -175,6 +193,7 @@ func (m *Mock) serve(w http.ResponseWriter, r *http.Request) {
 		rep := m.errorReply(core.CodeMethodNotAllowed, r.Method+" is not allowed here; allowed: "+allow)
 		rep.header = http.Header{"Allow": {allow}}
 		m.write(w, r, rep)
+	case op == nil && m.serveDashboard(w, r):
 	case op == nil:
 		m.write(w, r, m.errorReply(core.CodeNotFound, "no such path: "+r.URL.Path))
 	default:

@@ -48,6 +48,14 @@ func (m *Mock) serveOperation(w http.ResponseWriter, r *http.Request, op *operat
 		m.write(w, r, rep)
 		return
 	}
+	if op.stream != nil {
+		if rep, ok := m.validate(c); !ok {
+			m.write(w, r, rep)
+			return
+		}
+		op.stream(m, w, c)
+		return
+	}
 	if key, ok := m.idempotencyKey(c); ok {
 		m.serveIdempotent(w, c, key)
 		return

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -35,6 +36,9 @@ type handler struct {
 	// past the schema, so the core sees (and mishandles) what the schema
 	// would refuse first.
 	laxBody func(defect.Set, []byte) bool
+	// stream, when set instead of run, writes the answer itself as it goes
+	// (the event stream), after the same auth and validation.
+	stream func(*Mock, http.ResponseWriter, *call)
 }
 
 // agentHandlers is the Agent API's operationId → handler table.
@@ -62,6 +66,12 @@ func controlHandlers() map[string]handler {
 		"pinPdqgScores":   {run: (*Mock).pinScores},
 		"advanceClock":    {run: (*Mock).advanceClock},
 		"getClock":        {run: (*Mock).getClock},
+		// The poster's view and the simulated poster (posterview.go, poster.go, events.go).
+		"listTasks":     {run: (*Mock).listControlTasks},
+		"getTaskTraces": {run: (*Mock).taskTraces},
+		"getPoster":     {run: (*Mock).getPoster},
+		"setPoster":     {run: (*Mock).setPoster},
+		"streamEvents":  {stream: (*Mock).streamEvents},
 	}
 }
 

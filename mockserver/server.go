@@ -49,6 +49,9 @@ func NewServer(h http.Handler, l Limits) *http.Server {
 // closed, which leaves its state file as one fresh snapshot. It returns nil
 // after a clean stop.
 func Serve(ctx context.Context, srv *http.Server, ln net.Listener, m *Mock, grace time.Duration) error {
+	// Event streams never end by themselves: they are closed as the
+	// shutdown starts, or it would wait the whole grace for them.
+	srv.RegisterOnShutdown(m.events.close)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

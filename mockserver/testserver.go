@@ -50,6 +50,7 @@ func StartTestServer(opts Options) (*TestServer, error) {
 // Close stops the server, waiting for requests in flight, then closes the
 // mock (with a state file: one fresh snapshot).
 func (ts *TestServer) Close() {
+	ts.Mock.events.close() // open event streams end, or Close would wait for them
 	ts.Server.Close()
 	ts.Mock.Close()
 }

@@ -44,6 +44,7 @@ func (m *Mock) validate(c *call) (reply, bool) {
 	// A shallow copy is enough: validation reads the request and replaces
 	// only the body, which was already read into c.body.
 	req := *c.r
+	controlBodyIsJSON(&req, c)
 	req.Body = http.NoBody
 	if c.op.route.Operation.RequestBody != nil {
 		req.Body = io.NopCloser(bytes.NewReader(c.body))

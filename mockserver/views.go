@@ -120,12 +120,15 @@ func traceOf(t core.Trace) traceView {
 }
 
 type controlDeliveryView struct {
-	ID          string      `json:"id"`
-	Attempt     int         `json:"attempt"`
-	Score       float64     `json:"score"`
-	Verdict     string      `json:"verdict"`
-	Status      core.Status `json:"status"`
-	SubmittedAt string      `json:"submittedAt"`
+	ID            string          `json:"id"`
+	Attempt       int             `json:"attempt"`
+	Score         float64         `json:"score"`
+	Verdict       string          `json:"verdict"`
+	Status        core.Status     `json:"status"`
+	SubmittedAt   string          `json:"submittedAt"`
+	ScorerVersion string          `json:"scorerVersion,omitempty"`
+	Criteria      []criterionView `json:"criteria,omitempty"`
+	Content       string          `json:"content,omitempty"`
 }
 
 type controlTaskView struct {
@@ -147,8 +150,12 @@ func (m *Mock) controlTaskOf(st core.TaskState) controlTaskView {
 		v.Bids = append(v.Bids, bidOf(b))
 	}
 	for _, d := range st.Deliveries {
-		v.Deliveries = append(v.Deliveries, controlDeliveryView{ID: d.ID, Attempt: d.Attempt, Score: d.Score,
-			Verdict: d.Verdict, Status: d.Status, SubmittedAt: stamp(d.SubmittedAt)})
+		cd := controlDeliveryView{ID: d.ID, Attempt: d.Attempt, Score: d.Score, Verdict: d.Verdict,
+			Status: d.Status, SubmittedAt: stamp(d.SubmittedAt), ScorerVersion: d.ScorerVersion, Content: d.Content}
+		for _, c := range d.Criteria {
+			cd.Criteria = append(cd.Criteria, criterionView(c))
+		}
+		v.Deliveries = append(v.Deliveries, cd)
 	}
 	return v
 }

@@ -41,6 +41,8 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&limits.IdleTimeout, "idle-timeout", limits.IdleTimeout, "close a keep-alive connection idle this long")
 	fs.IntVar(&limits.MaxHeaderBytes, "max-header-bytes", limits.MaxHeaderBytes, "largest request header block")
 	grace := fs.Duration("grace", 10*time.Second, "on SIGTERM/SIGINT, let in-flight requests finish this long")
+	autoAccept := fs.Bool("auto-accept", false, "simulate the poster: accept the first pending bid of each task (and reject the others)")
+	acceptAfter := fs.Duration("accept-after", 0, "with --auto-accept: accept a bid once it is this old by the mock's clock (whole seconds)")
 	var defects repeated
 	fs.Var(&defects, "defect", "break one rule on purpose (repeatable); 'list' prints them")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
@@ -76,6 +78,8 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Defects:      defects,
 		Logger:       slog.New(slog.NewTextHandler(requestLog, nil)),
 		StatePath:    *state,
+		AutoAccept:   *autoAccept,
+		AcceptAfter:  *acceptAfter,
 	}
 	if *fixtureDir != "" {
 		opts.Fixtures = os.DirFS(*fixtureDir)
@@ -109,7 +113,13 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *state != "" {
 		fmt.Fprintf(&banner, "  state file: %s\n", *state)
 	}
+	posterBanner(&banner, base, *token != "", opts)
 	io.WriteString(stdout, banner.String())
+	// The poster decides on every request; between requests this ticker
+	// lets a watcher of the event stream see an accept when it falls due.
+	tickCtx, stopTicker := context.WithCancel(ctx)
+	defer stopTicker()
+	go runPosterTicker(tickCtx, m, 200*time.Millisecond)
 	// Serve returns once in-flight requests are done and the state file is
 	// one fresh snapshot.
 	if err := mockserver.Serve(ctx, mockserver.NewServer(m, limits), ln, m, *grace); err != nil {
@@ -118,6 +128,34 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "jtb mock: stopped")
 	return exitOK
+}
+
+// posterBanner tells how bids get accepted: the dashboard, the accept
+// curl, or the simulated poster. The control token is never printed.
+func posterBanner(b *strings.Builder, base string, token bool, opts mockserver.Options) {
+	auth := ""
+	if token {
+		auth = "-H \"Authorization: Bearer $JTB_CONTROL_TOKEN\" "
+	}
+	fmt.Fprintf(b, "dashboard (the poster's view, Watch It Work): %s/\n", base)
+	if opts.AutoAccept {
+		fmt.Fprintf(b, "poster: auto-accept, the first bid of each task once it is %v old (POST %s/_control/poster to change)\n", opts.AcceptAfter, base)
+		return
+	}
+	fmt.Fprintf(b, "poster: manual (--auto-accept to simulate one); accept a bid from the dashboard or with:\n  curl -X POST %s'%s/_control/tasks/TASK_ID/bids/BID_ID/accept'\n", auth, base)
+}
+
+func runPosterTicker(ctx context.Context, m *mockserver.Mock, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.RunPoster()
+		}
+	}
 }
 
 // shownKey is a key as the banner prints it: the documented fixture keys are

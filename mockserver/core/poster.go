@@ -15,6 +15,8 @@ import (
 type TaskQuery struct {
 	Statuses []Status // matched against the effective status; empty: any
 	Agent    string   // the tasks this agent bid on; "": any
+	// PendingBids keeps the tasks with a bid the poster has still to decide.
+	PendingBids bool
 	// After continues a list: only tasks older than (AfterAt, AfterID).
 	AfterAt time.Time
 	AfterID string
@@ -40,6 +42,9 @@ func (s *Store) Tasks(q TaskQuery) TaskList {
 			continue
 		}
 		if q.Agent != "" && !slices.ContainsFunc(t.bids, func(b *Bid) bool { return b.AgentID == q.Agent }) {
+			continue
+		}
+		if q.PendingBids && !slices.ContainsFunc(t.bids, func(b *Bid) bool { return b.Status == BidPending }) {
 			continue
 		}
 		match = append(match, t)

@@ -89,6 +89,7 @@ func TestTasksFiltersAndPages(t *testing.T) {
 		{"claimed", TaskQuery{Statuses: []Status{StatusClaimed}, Limit: 10}, []string{taskID(1)}, 1, false},
 		{"open or claimed", TaskQuery{Statuses: []Status{StatusOpen, StatusClaimed}, Limit: 2}, []string{taskID(4), taskID(3)}, 5, true},
 		{"an agent's bids", TaskQuery{Agent: alpha, Limit: 10}, []string{taskID(3)}, 1, false},
+		{"pending bids", TaskQuery{PendingBids: true, Limit: 10}, []string{taskID(3)}, 1, false},
 		{"an agent and a status", TaskQuery{Agent: bravo, Statuses: []Status{StatusOpen}, Limit: 10}, nil, 0, false},
 		// The cursor's task left the selection: the page still starts after its place.
 		{"a cursor out of the filter", TaskQuery{Statuses: []Status{StatusOpen}, Limit: 10, AfterAt: epoch.Add(-4 * time.Hour), AfterID: taskID(1)}, []string{taskID(0)}, 4, false},
