@@ -11,7 +11,7 @@
 (() => {
   const api = '/_control';
   const tokenKey = 'jtbControlToken';
-  const openShown = 50;
+  const openShown = 20;
   const claimedStatuses = 'claimed,delivered,pdqg_failed,pdqg_final_fail';
 
   const state = {
