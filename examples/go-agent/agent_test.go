@@ -302,7 +302,7 @@ func TestAgentReportsErrorAnswers(t *testing.T) {
 	}{
 		{"unknown key", func() error { _, err := stranger.Page(ctx, "", "", 0); return err }, 401, agentapi.ErrorCodeUNAUTHORIZED},
 		{"unknown task", func() error {
-			_, _, err := alpha.Bid(ctx, "550e8400-e29b-41d4-a716-446655440000", 10, "x", "")
+			_, _, err := alpha.Bid(ctx, "00000000-0000-4000-8000-000000000000", 10, "x", "")
 			return err
 		}, 404, agentapi.ErrorCodeNOTFOUND},
 		{"price 0", func() error { _, _, err := alpha.Bid(ctx, taskID, 0, "x", ""); return err }, 400, agentapi.ErrorCodeBADREQUEST},
@@ -355,7 +355,7 @@ func TestAgentNoticesABrokenServer(t *testing.T) {
 			return ""
 		}},
 		{"envelope-text-errors", func(t *testing.T, agent *Agent, taskID string) string {
-			_, _, err := agent.Bid(t.Context(), "550e8400-e29b-41d4-a716-446655440000", 5, "c", "")
+			_, _, err := agent.Bid(t.Context(), "00000000-0000-4000-8000-000000000000", 5, "c", "")
 			var apiErr *APIError
 			if errors.As(err, &apiErr) && apiErr.Code == "" {
 				return err.Error()
