@@ -371,3 +371,56 @@ func TestEventsNeedTheControlToken(t *testing.T) {
 		t.Fatalf("with the token: %s", ev.Type)
 	}
 }
+
+// BenchmarkServeBidWatched is BenchmarkServeBid with one client on the
+// event stream (draining as fast as it can): the cost of being watched.
+// BenchmarkServeBid itself is the unwatched mock.
+func BenchmarkServeBidWatched(b *testing.B) {
+	m := newBenchMock(b, false)
+	key := m.AgentKeys()[0]
+	ids := make([]string, b.N)
+	for i := range ids {
+		st, err := m.store.CreateTask(newBenchTask(i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = st.ID
+	}
+	// Subscribed after the set-up, whose events would outrun the reader.
+	sub := m.events.subscribe("", m.store.Now(), nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case f := <-sub.ch:
+				sub.pending.Add(-int64(len(f.data)))
+			case <-sub.gone:
+				return
+			}
+		}
+	}()
+	defer func() {
+		if m.events.clients() != 1 {
+			b.Errorf("the reader was dropped: the benchmark measured an unwatched mock")
+		}
+		m.events.close()
+		<-done
+	}()
+	const body = `{"proposedPrice":42.5,"coverLetter":"I will deliver a sourced summary within two days."}`
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := cpuTime(b)
+	defer reportCPU(b, start)
+	for i := range b.N {
+		req := httptest.NewRequest(http.MethodPost, "/v1/tasks/"+ids[i]+"/bids", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		req.Header.Set("Content-Type", "application/json")
+		clear(w.h)
+		m.ServeHTTP(w, req)
+		if w.status != http.StatusCreated {
+			b.Fatalf("status %d", w.status)
+		}
+	}
+}
