@@ -105,7 +105,11 @@ func (m *Mock) progress(c *call) reply {
 }
 
 func (m *Mock) traces(c *call) reply {
-	list, err := m.store.Traces(c.agent.ID, c.taskID)
+	return m.traceList(m.store.Traces(c.agent.ID, c.taskID))
+}
+
+// traceList is the answer of both APIs' trace lists.
+func (m *Mock) traceList(list []core.Trace, err error) reply {
 	if err != nil {
 		return m.fail(err)
 	}

@@ -85,7 +85,12 @@ func BenchmarkServeListing(b *testing.B) {
 // tasks are created first (outside the timer) so every bid is a real write.
 func BenchmarkServeBid(b *testing.B) {
 	m := newBenchMock(b, false)
-	key := m.AgentKeys()[0]
+	serveFreshBids(b, m, benchTasks(b, m))
+}
+
+// benchTasks creates b.N tasks, one for each bid of serveFreshBids.
+func benchTasks(b *testing.B, m *Mock) []string {
+	b.Helper()
 	ids := make([]string, b.N)
 	for i := range ids {
 		st, err := m.store.CreateTask(newBenchTask(i))
@@ -94,6 +99,13 @@ func BenchmarkServeBid(b *testing.B) {
 		}
 		ids[i] = st.ID
 	}
+	return ids
+}
+
+// serveFreshBids times one bid on each task, through the whole handler.
+func serveFreshBids(b *testing.B, m *Mock, ids []string) {
+	b.Helper()
+	key := m.AgentKeys()[0]
 	const body = `{"proposedPrice":42.5,"coverLetter":"I will deliver a sourced summary within two days."}`
 	w := &discardWriter{h: http.Header{}}
 	b.ReportAllocs()

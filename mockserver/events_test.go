@@ -377,15 +377,7 @@ func TestEventsNeedTheControlToken(t *testing.T) {
 // BenchmarkServeBid itself is the unwatched mock.
 func BenchmarkServeBidWatched(b *testing.B) {
 	m := newBenchMock(b, false)
-	key := m.AgentKeys()[0]
-	ids := make([]string, b.N)
-	for i := range ids {
-		st, err := m.store.CreateTask(newBenchTask(i))
-		if err != nil {
-			b.Fatal(err)
-		}
-		ids[i] = st.ID
-	}
+	ids := benchTasks(b, m)
 	// Subscribed after the set-up, whose events would outrun the reader.
 	sub := m.events.subscribe("", m.store.Now(), nil)
 	done := make(chan struct{})
@@ -407,20 +399,5 @@ func BenchmarkServeBidWatched(b *testing.B) {
 		m.events.close()
 		<-done
 	}()
-	const body = `{"proposedPrice":42.5,"coverLetter":"I will deliver a sourced summary within two days."}`
-	w := &discardWriter{h: http.Header{}}
-	b.ReportAllocs()
-	b.ResetTimer()
-	start := cpuTime(b)
-	defer reportCPU(b, start)
-	for i := range b.N {
-		req := httptest.NewRequest(http.MethodPost, "/v1/tasks/"+ids[i]+"/bids", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+key)
-		req.Header.Set("Content-Type", "application/json")
-		clear(w.h)
-		m.ServeHTTP(w, req)
-		if w.status != http.StatusCreated {
-			b.Fatalf("status %d", w.status)
-		}
-	}
+	serveFreshBids(b, m, ids)
 }

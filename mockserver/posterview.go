@@ -79,17 +79,7 @@ func parseTaskCursor(s string) (time.Time, string, bool) {
 }
 
 func (m *Mock) taskTraces(c *call) reply {
-	list, err := m.store.TaskTraces(c.taskID)
-	if err != nil {
-		return m.fail(err)
-	}
-	items := make([]traceView, len(list))
-	for i, t := range list {
-		items[i] = traceOf(t)
-	}
-	return m.dataReply(http.StatusOK, struct {
-		Items []traceView `json:"items"`
-	}{items})
+	return m.traceList(m.store.TaskTraces(c.taskID))
 }
 
 // controlBodyIsJSON is the control API's leniency: its bodies are JSON
