@@ -1,0 +1,99 @@
+package proxy
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/jobtobot/jtb/mockserver"
+)
+
+// BenchmarkProxyListing compares GET /v1/tasks/available?limit=20 sent to
+// the mock directly and through the proxy, over loopback HTTP with
+// keep-alive, in the same run: the ratio of their ns/op is the proxy's
+// overhead. "proxy-unmemoised" validates every answer afresh, as the
+// proxy does for answers it has not seen before (every write's answer).
+//
+//	go test -run '^$' -bench ProxyListing -benchmem ./proxy/
+func BenchmarkProxyListing(b *testing.B) {
+	ts := mockserver.NewTestServer(b, mockserver.Options{})
+	const path = "/v1/tasks/available?limit=20"
+	run := func(b *testing.B, base string) {
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+			req.Header.Set("Authorization", "Bearer "+ts.AgentKeys[0])
+			for pb.Next() {
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Errorf("status %d", resp.StatusCode)
+					return
+				}
+			}
+		})
+	}
+	b.Run("direct", func(b *testing.B) { run(b, ts.URL) })
+	for _, memo := range []bool{true, false} {
+		name := "proxy"
+		if !memo {
+			name = "proxy-unmemoised"
+		}
+		b.Run(name, func(b *testing.B) {
+			var findings int
+			p, err := New(Options{Upstream: ts.URL, OnFinding: func(Finding) { findings++ }})
+			if err != nil {
+				b.Fatal(err)
+			}
+			p.valid.noMemo = !memo
+			srv := httptest.NewServer(p)
+			defer srv.Close()
+			run(b, srv.URL)
+			if findings > 0 {
+				b.Fatalf("%d findings on clean listings", findings)
+			}
+		})
+	}
+}
+
+// BenchmarkValidateListing is the cost of validating one listing answer
+// (strict document), without HTTP.
+func BenchmarkValidateListing(b *testing.B) {
+	ts := mockserver.NewTestServer(b, mockserver.Options{})
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/v1/tasks/available?limit=20", nil)
+	req.Header.Set("Authorization", "Bearer "+ts.AgentKeys[0])
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	ops := newOperations()
+	if err := bindRoutes(ops); err != nil {
+		b.Fatal(err)
+	}
+	for _, memo := range []bool{true, false} {
+		name := "memoised"
+		if !memo {
+			name = "fresh"
+		}
+		b.Run(name, func(b *testing.B) {
+			v := newValidator()
+			v.noMemo = !memo
+			b.ReportAllocs()
+			for b.Loop() {
+				if f := v.answer(ops[0], http.StatusOK, resp.Header, body); f.verdict.problem != "" || len(f.listed) != 20 {
+					b.Fatalf("%+v", f)
+				}
+			}
+		})
+	}
+}
