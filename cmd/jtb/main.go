@@ -1,6 +1,7 @@
 // Command jtb is the JobToBot Agent API conformance kit: it checks a target
-// against the contract (check), serves the stateful reference mock (mock) and
-// runs the reference quality-gate scorer (pdqg).
+// against the contract (check), serves the stateful reference mock (mock),
+// validates an agent's traffic (proxy) and runs the reference quality-gate
+// scorer (pdqg).
 package main
 
 import (
@@ -17,6 +18,7 @@ const usage = `jtb: the JobToBot Agent API conformance kit
 Usage:
   jtb check [flags]   run the conformance suite (against an in-process mock by default)
   jtb mock [flags]    serve the stateful reference mock
+  jtb proxy [flags]   validate an agent's traffic to a server (an in-process mock by default)
   jtb pdqg score FILE [--task TASK.json] [--json]
                       score a delivery with the reference quality gate
 
@@ -49,6 +51,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runCheck(ctx, args[1:], stdout, stderr)
 	case "mock":
 		return runMock(ctx, args[1:], stdout, stderr)
+	case "proxy":
+		return runProxy(ctx, args[1:], stdout, stderr)
 	case "pdqg":
 		return runPDQG(args[1:], stdin, stdout, stderr)
 	case "-h", "--help", "help":
