@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # bench/run.sh: measures, in one run on this machine, the reference mock
 # against a bare net/http handler answering the same bytes and against Prism,
-# plus jtb check's wall time and the scorer's MB/s. Prints a markdown table on
+# the listing through jtb proxy in front of that same mock, plus jtb check's
+# wall time and the scorer's MB/s. Prints a markdown table on
 # stdout; progress goes to stderr. Everything it starts binds 127.0.0.1 and is
 # killed on exit. See bench/README.md.
 #
 # Method: every server is started first and stays up (idle when not
-# measured); then ROUNDS rounds, each measuring the listing and then the bids
-# on the three servers back to back (the order rotated by one server each
-# round), every measured run after a warm-up of its own. The table gives per
+# measured); then ROUNDS rounds, each measuring the listing on the four
+# servers (the mock, the proxy in front of it, bare, Prism) and then the bids
+# on three (no proxy) back to back, the order rotated by one server each
+# round, every measured run after a warm-up of its own. The table gives per
 # server and endpoint the median over the rounds, and the median of the
 # per-round ratios (mock / bare in the same round), then every round's figures.
 #
-#   bash bench/run.sh                     # about 2 minutes
+#   bash bench/run.sh                     # about 2.5 minutes
 #   ROUNDS=5 bash bench/run.sh            # more rounds, steadier medians
 #   KEEP=1 bash bench/run.sh              # keep the work dir (logs, wrk output)
 set -euo pipefail
@@ -28,7 +30,8 @@ AGENTS=${BENCH_AGENTS:-250}
 PRISM=@stoplight/prism-cli@5.14.2
 KEY=jtb_live_mock_agent_alpha  # a fixture key: public by design
 LISTING=/v1/tasks/available?limit=20
-SERVERS=(mock bare prism)
+LISTING_SERVERS=(mock proxy bare prism)
+BID_SERVERS=(mock bare prism)
 
 work=$(mktemp -d /tmp/jtb-bench.XXXXXX)
 results=$work/results.txt
@@ -185,6 +188,12 @@ bids_url[mock]=$bids_base/v1/tasks
 
 wait_http "${listing_url[mock]}" 20
 wait_http "$bids_base$LISTING" 20
+# The proxy fronts the listing's mock: the same server, with and without it.
+# It checks at start that its upstream answers, so it starts after it.
+port=$(free_port)
+start proxy "$work/jtb" proxy --upstream "${listing_url[mock]%"$LISTING"}" --listen "127.0.0.1:$port"
+listing_url[proxy]=http://127.0.0.1:$port$LISTING
+wait_http "${listing_url[proxy]}" 20
 wait_http "${listing_url[prism]}" 120
 timeout 60 "$work/benchtool" capture -base "${listing_url[mock]%"$LISTING"}" -key "$KEY" -out "$work/listing.json"
 
@@ -204,10 +213,13 @@ wait_http "${listing_url[bare]}" 20
 # --- the rounds ------------------------------------------------------------------------
 for round in $(seq "$ROUNDS"); do
   order=()
-  for i in 0 1 2; do order+=("${SERVERS[$(((round - 1 + i) % 3))]}"); done
+  for i in 0 1 2 3; do order+=("${LISTING_SERVERS[$(((round - 1 + i) % 4))]}"); done
   for server in "${order[@]}"; do measure "$round" listing "$server" "${listing_url[$server]}" bench/wrk/listing.lua; done
+  order=()
+  for i in 0 1 2; do order+=("${BID_SERVERS[$(((round - 1 + i) % 3))]}"); done
   for server in "${order[@]}"; do measure "$round" bids "$server" "${bids_url[$server]}" bench/wrk/bids.lua; done
 done
+grep -c ' -> ' "$work/proxy.log" >"$work/proxy-findings.txt" || true
 stop_all
 
 # --- jtb check, the scorer ---------------------------------------------------------
@@ -229,8 +241,9 @@ echo "## jtb bench, $(date -u +%Y-%m-%dT%H:%MZ), median of $ROUNDS rounds"
 echo
 echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/{print $2}') GiB, $(uname -sr), $(go version | cut -d' ' -f3),"
 echo "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), Prism $(cat "$work/prism-version.txt"), Node $(node --version)."
-echo "Load: $ROUNDS rounds; in each, the listing then the bids on the three servers back to back (order rotated by one server"
-echo "each round), every run \`wrk -t$THREADS -c$CONNS -d$DURATION --latency\` after a $WARMUP warm-up of the same server and endpoint."
+echo "Load: $ROUNDS rounds; in each, the listing on four servers (the mock, \`jtb proxy\` in front of that same mock, bare, Prism), then"
+echo "the bids on three, back to back (order rotated by one server each round), every run \`wrk -t$THREADS -c$CONNS -d$DURATION --latency\`"
+echo "after a $WARMUP warm-up of the same server and endpoint. The proxy reported $(cat "$work/proxy-findings.txt") finding(s) on these listings."
 echo "All servers up for the whole measurement, idle when not measured; wrk and the servers on the same cores."
 echo "1-minute load average before the run: $load_before, after: $(cut -d' ' -f1 /proc/loadavg) (other work on the machine shows up in p99 first)."
 echo "Listing body $(wc -c <"$work/listing.json") bytes; bid answer $(wc -c <"$work/bid.json") bytes. Bids on a second mock seeded through"

@@ -9,6 +9,7 @@ import (
 const goodResults = `noise from wrk that is not a result
 run=listing server=mock requests=200000 duration_us=10000000 p50_us=700 p99_us=3000 non2xx=0 socket_errors=0
 run=listing server=bare requests=340000 duration_us=10000000 p50_us=300 p99_us=1500 non2xx=0 socket_errors=0
+run=listing server=proxy requests=120000 duration_us=10000000 p50_us=1200 p99_us=5000 non2xx=0 socket_errors=0
 run=listing server=prism requests=15000 duration_us=10000000 p50_us=8000 p99_us=20000 non2xx=0 socket_errors=0
 run=bids server=mock requests=120000 duration_us=10000000 p50_us=1000 p99_us=4000 non2xx=0 socket_errors=0
 run=bids server=bare requests=300000 duration_us=10000000 p50_us=300 p99_us=1500 non2xx=0 socket_errors=0
@@ -26,9 +27,14 @@ run=scorer size=1048576 mbps=10.0 baseline_mbps=80.0
 //	listing bare req/s 50k, 50k, 100k: ratios 20%, 60%, 31%: median 31%
 //	    (ratio of the medians 60%, of the means 36%, first round 20%)
 //	listing prism req/s 1k, 1k, 3k: ratios 10x, 30x, 10.3x: median 10.3x
+//	listing proxy req/s 8k, 12k, 20k: proxy / mock 80%, 40%, 65%: median 65%;
+//	    p50 added 0.5, 0.8, 0.2 ms: median 0.5 ms
 const threeRounds = `run=listing server=mock round=1 requests=50000 duration_us=5000000 p50_us=2000 p99_us=12000 non2xx=0 socket_errors=0
 run=listing server=bare round=1 requests=250000 duration_us=5000000 p50_us=300 p99_us=1500 non2xx=0 socket_errors=0
 run=listing server=prism round=1 requests=5000 duration_us=5000000 p50_us=8000 p99_us=20000 non2xx=0 socket_errors=0
+run=listing server=proxy round=1 requests=40000 duration_us=5000000 p50_us=2500 p99_us=14000 non2xx=0 socket_errors=0
+run=listing server=proxy round=2 requests=60000 duration_us=5000000 p50_us=1200 p99_us=6000 non2xx=0 socket_errors=0
+run=listing server=proxy round=3 requests=100000 duration_us=5000000 p50_us=700 p99_us=5000 non2xx=0 socket_errors=0
 run=listing server=mock round=2 requests=150000 duration_us=5000000 p50_us=400 p99_us=4000 non2xx=0 socket_errors=0
 run=listing server=bare round=2 requests=250000 duration_us=5000000 p50_us=200 p99_us=1000 non2xx=0 socket_errors=0
 run=listing server=prism round=2 requests=5000 duration_us=5000000 p50_us=8000 p99_us=20000 non2xx=0 socket_errors=0
@@ -65,6 +71,8 @@ func TestTable(t *testing.T) {
 	}{
 		{"all targets met", goodResults,
 			[]string{"Median of 1 rounds", "| 20,000 | 0.70 ms | 3.00 ms | 200000 | 0 |", "| listing: mock / bare | 59% (rounds: 59%) |",
+				"| listing: `jtb proxy` / the mock it fronts | 60% (rounds: 60%) | ≥ 50% | met |",
+				"| listing: p50 added by `jtb proxy` | 0.50 ms (rounds: 0.50 ms) | ≤ 1 ms | met |",
 				"| listing: mock / Prism | 13.3x (rounds: 13.3x) |", "| bids: mock / bare | 40% (rounds: 40%) | ≥ 25% | met |",
 				"1.50 s (exit 0) | < 10 s, exit 0 | met", "10.0 MB/s (word-count baseline 80.0 MB/s: 12% of it)"},
 			[]string{"MISSED", "not measured"}},
@@ -82,6 +90,15 @@ func TestTable(t *testing.T) {
 		{"scorer ratio over 3x", strings.Replace(goodResults, "run=scorer size=1048576 mbps=10.0 baseline_mbps=80.0",
 			"run=scorer size=1048576 mbps=20.0 baseline_mbps=80.0 ratio=3.40 pairs=31", 1),
 			[]string{"| scorer on 1024 KiB: time / word-count baseline | 3.40x (median of 31 adjacent pairs; 20.0 MB/s, baseline 80.0 MB/s) | ≤ 3x | MISSED |"}, nil},
+		{"a slow proxy misses both of its targets", strings.Replace(goodResults, "server=proxy requests=120000 duration_us=10000000 p50_us=1200",
+			"server=proxy requests=80000 duration_us=10000000 p50_us=1800", 1),
+			[]string{"| listing: `jtb proxy` / the mock it fronts | 40% (rounds: 40%) | ≥ 50% | MISSED |",
+				"| listing: p50 added by `jtb proxy` | 1.10 ms (rounds: 1.10 ms) | ≤ 1 ms | MISSED |"}, nil},
+		{"non-2xx through the proxy leave its figures unmeasured", strings.Replace(goodResults,
+			"server=proxy requests=120000 duration_us=10000000 p50_us=1200 p99_us=5000 non2xx=0",
+			"server=proxy requests=120000 duration_us=10000000 p50_us=1200 p99_us=5000 non2xx=9", 1),
+			[]string{"| listing: `jtb proxy` / the mock it fronts | not measured | ≥ 50% | MISSED |",
+				"| listing: p50 added by `jtb proxy` | not measured | ≤ 1 ms | MISSED |"}, nil},
 		{"failed check run", strings.Replace(goodResults, "rc=0", "rc=1", 1),
 			[]string{"1.50 s (exit 1) | < 10 s, exit 0 | MISSED"}, nil},
 		{"missing runs", "run=listing server=mock requests=1 duration_us=1000000 p50_us=1 p99_us=9000 non2xx=0 socket_errors=0\n",
@@ -97,6 +114,8 @@ func TestTable(t *testing.T) {
 				"| listing: mock / bare | 31% (rounds: 20%, 60%, 31%) | ≥ 35% (goal 50%) | MISSED |",
 				"| listing: mock / Prism | 10.3x (rounds: 10.0x, 30.0x, 10.3x) | ≥ 10x | met |",
 				"| listing: mock p99 at 16 connections | 4.50 ms (rounds: 12.00, 4.00, 4.50 ms) | < 5 ms | met |",
+				"| listing: `jtb proxy` / the mock it fronts | 65% (rounds: 80%, 40%, 65%) | ≥ 50% | met |",
+				"| listing: p50 added by `jtb proxy` | 0.50 ms (rounds: 0.50, 0.80, 0.20 ms) | ≤ 1 ms | met |",
 				"| bids: mock / bare | 50% (rounds: 50%, 50%, 50%) | ≥ 25% | met |",
 				"| POST /v1/tasks/{id}/bids (fresh bid each) | Prism 5.14.2 mock | not measured |"},
 			[]string{"23,667", "| 10,000 |", "60% (rounds", "6.83 ms"}},
@@ -145,8 +164,8 @@ func TestRoundsTableKeepsEveryRun(t *testing.T) {
 			t.Errorf("per-round table lacks %q:\n%s", w, raw)
 		}
 	}
-	if n := strings.Count(raw, "\n| 2 | "); n != 6 {
-		t.Errorf("round 2 has %d rows, want 6 (2 endpoints x 3 servers):\n%s", n, raw)
+	if n := strings.Count(raw, "\n| 2 | "); n != 7 {
+		t.Errorf("round 2 has %d rows, want 7 (the listing on 4 servers, the bids on 3):\n%s", n, raw)
 	}
 }
 
