@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,6 +17,10 @@ type upstreamClock struct {
 	now func() time.Time // the proxy's clock
 	// read asks the upstream's control API for its time; nil: it has none.
 	read func(ctx context.Context) (time.Time, error)
+
+	// better: a sample better than a Date header was seen (the Date of
+	// every answer need not be parsed then).
+	better atomic.Bool
 
 	mu       sync.Mutex
 	readable int // 0 not tried yet, 1 the control clock answers, -1 it does not
@@ -51,6 +56,7 @@ func (c *upstreamClock) Now(ctx context.Context) (time.Time, string) {
 			c.readable = 1
 			c.offset, c.source = t.Sub(c.now()), "answers"
 			c.mu.Unlock()
+			c.better.Store(true)
 			return t, clockExact
 		}
 		if c.readable == 0 {
@@ -77,12 +83,16 @@ func (c *upstreamClock) sample(t time.Time) {
 	c.mu.Lock()
 	c.offset, c.source = t.Sub(c.now()), "answers"
 	c.mu.Unlock()
+	c.better.Store(true)
 }
 
 // date uses an answer's Date header, but only while nothing better was
 // seen: a server's Date is its wall clock, which a mock moved ahead does
 // not follow.
 func (c *upstreamClock) date(h http.Header) {
+	if c.better.Load() {
+		return
+	}
 	v := h.Get("Date")
 	if v == "" {
 		return
@@ -103,6 +113,7 @@ func (c *upstreamClock) forget() {
 	c.mu.Lock()
 	c.offset, c.source = 0, ""
 	c.mu.Unlock()
+	c.better.Store(false)
 }
 
 // Source says where the time comes from, for the banner.

@@ -19,6 +19,7 @@ const (
 	maxKeys     = 100_000
 	maxAgents   = 10_000
 	maxPending  = 10_000 // failed POSTs remembered per agent
+	maxTraces   = 10_000 // progress events remembered per task
 	maxAttempts = 5      // tries of one request in a row before the agent should give up
 	// retryWindow: a POST repeated this long after its failure is a retry.
 	// It is the contract's least key retention (24 h): a retry with the
@@ -434,6 +435,13 @@ func (p *Proxy) after(c *call, o outcome, listed []string) {
 	if o.upstream != 0 {
 		p.clock.date(o.header)
 	}
+	// Decoding is done before the model is locked: every call waits on it.
+	var answer digest
+	if c.keyRec != nil && o.upstream != 0 {
+		_, answer = canonical(o.body)
+	}
+	var traces []traceItem
+	tracesRead := c.op.kind == opTraces && ok && json.Unmarshal(v.Data.Items, &traces) == nil // else the schema finding says why
 
 	m := p.model
 	m.mu.Lock()
@@ -443,7 +451,6 @@ func (p *Proxy) after(c *call, o outcome, listed []string) {
 	a := c.agent
 
 	if rec := c.keyRec; rec != nil && o.upstream != 0 {
-		_, answer := canonical(o.body)
 		switch {
 		case c.replayOf != nil && !(o.upstream == http.StatusConflict && code == "IDEMPOTENCY_KEY_IN_USE"):
 			if o.upstream != rec.status {
@@ -536,12 +543,16 @@ func (p *Proxy) after(c *call, o outcome, listed []string) {
 				tr.message, _ = body["message"].(string)
 				tr.metadata, tr.hasMeta = body["metadata"]
 			}
-			t.traces = append(t.traces, tr)
+			if len(t.traces) < maxTraces {
+				t.traces = append(t.traces, tr)
+			}
 		}
 	case opTraces:
 		if ok {
 			t.working[a] = true
-			p.checkTraces(c, t, v.Data.Items)
+			if tracesRead {
+				p.checkTraces(c, t, traces)
+			}
 		}
 	}
 
@@ -594,27 +605,36 @@ func deliveryOutcome(v answerView) (known, passed bool, deadline time.Time) {
 	return known, passed, deadline
 }
 
+// traceItem is a trace as a traces answer lists it.
+type traceItem struct {
+	ID       string `json:"id"`
+	Event    string `json:"event"`
+	Message  string `json:"message"`
+	Metadata any    `json:"metadata"`
+}
+
 // checkTraces compares a traces answer with the progress events the proxy
 // saw stored before it was asked for.
-func (p *Proxy) checkTraces(c *call, t *taskState, raw json.RawMessage) {
-	var items []struct {
-		ID       string `json:"id"`
-		Event    string `json:"event"`
-		Message  string `json:"message"`
-		Metadata any    `json:"metadata"`
-	}
-	if json.Unmarshal(raw, &items) != nil {
-		return // the schema finding says why
+func (p *Proxy) checkTraces(c *call, t *taskState, items []traceItem) {
+	byID := make(map[string]int, len(items))
+	for i, it := range items {
+		if it.ID != "" {
+			byID[it.ID] = i
+		}
 	}
 	for _, tr := range t.traces {
-		if tr.tick >= c.arrive {
+		if tr.tick >= c.arrive || (tr.lost && tr.changed) {
 			continue
 		}
 		found := -1
-		for i, it := range items {
-			if (tr.id != "" && it.ID == tr.id) || (tr.id == "" && it.Event == tr.event && it.Message == tr.message) {
-				found = i
-				break
+		if i, ok := byID[tr.id]; ok && tr.id != "" {
+			found = i
+		} else if tr.id == "" {
+			for i, it := range items {
+				if it.Event == tr.event && it.Message == tr.message {
+					found = i
+					break
+				}
 			}
 		}
 		switch {

@@ -50,7 +50,8 @@ type Options struct {
 	// /_control/clock there, to judge resubmit deadlines.
 	ControlURL   string
 	ControlToken string
-	// Transport reaches the upstream; nil is NewTransport().
+	// Transport reaches the upstream; nil is the proxy's own HTTP/1.1
+	// client for the modelled calls and NewTransport() for the rest.
 	Transport http.RoundTripper
 	// Timeout bounds one upstream exchange; 0 is DefaultTimeout.
 	Timeout time.Duration
@@ -73,7 +74,8 @@ type Options struct {
 // Proxy is an http.Handler; it is safe for concurrent use.
 type Proxy struct {
 	up        *url.URL
-	transport http.RoundTripper
+	transport http.RoundTripper // control clock reads, the probe, pass-through
+	rt        http.RoundTripper // the modelled calls
 	timeout   time.Duration
 	faults    Faults
 	seed      uint64
@@ -133,8 +135,9 @@ func New(opts Options) (*Proxy, error) {
 	for key := range opts.AgentNames {
 		p.secrets.add(key)
 	}
+	p.rt = p.transport
 	if p.transport == nil {
-		p.transport = NewTransport()
+		p.transport, p.rt = NewTransport(), newUpstreamClient(up)
 	}
 	if p.timeout <= 0 {
 		p.timeout = DefaultTimeout
@@ -373,7 +376,10 @@ func (p *Proxy) serveAgent(w http.ResponseWriter, r *http.Request, op *operation
 		}
 		o.lateBy = now.Sub(c.deadline)
 	}
-	f := p.faults.decide(p.seed, c.agent.fp, op.id, p.model.callNumber(c.agent, op.id), op.post())
+	var f fault
+	if !p.faults.None() {
+		f = p.faults.decide(p.seed, c.agent.fp, op.id, p.model.callNumber(c.agent, op.id), op.post())
+	}
 	o.fault, ex.Fault = f.name, f.name
 	if f.name != "" {
 		p.counts.fault(f.name)
@@ -559,7 +565,7 @@ func (p *Proxy) forward(r *http.Request, body []byte, whole bool) (*http.Respons
 		out.Body = http.NoBody
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), p.timeout)
-	resp, err := p.transport.RoundTrip(out.WithContext(ctx))
+	resp, err := p.rt.RoundTrip(out.WithContext(ctx))
 	if err != nil {
 		cancel()
 		return nil, err
@@ -598,11 +604,14 @@ func isHopByHop(h http.Header, name string) bool {
 }
 
 func forwardHeader(in http.Header) http.Header {
-	out := make(http.Header, len(in))
+	out := make(http.Header, len(in)+1)
 	for k, v := range in {
 		if !isHopByHop(in, k) {
 			out[k] = v
 		}
+	}
+	if _, ok := out["User-Agent"]; !ok {
+		out["User-Agent"] = []string{""} // none sent, none added (net/http would add its own)
 	}
 	return out
 }

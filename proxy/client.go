@@ -1,0 +1,204 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// upstreamClient sends the modelled calls to the upstream over HTTP/1.1,
+// on the caller's goroutine: write the request, read the answer, keep the
+// connection for the next call. net/http's Transport hands every exchange
+// to two goroutines of its connection; on a loaded machine each hand-off
+// is a wake-up that costs CPU and latency, and the proxy's budget is a
+// fraction of a millisecond (docs/PROXY.md, "Performance").
+type upstreamClient struct {
+	addr    string      // host:port
+	tls     *tls.Config // nil for http
+	dialer  net.Dialer
+	mu      sync.Mutex
+	idle    []*upConn // most recently used last
+	maxIdle int
+}
+
+// idleFor is how long an idle connection is kept: shorter than any
+// server's keep-alive timeout is likely to be, so a call rarely meets a
+// connection the server closed meanwhile.
+const idleFor = 20 * time.Second
+
+type upConn struct {
+	conn     net.Conn
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	lastUsed time.Time
+}
+
+func newUpstreamClient(u *url.URL) *upstreamClient {
+	c := &upstreamClient{addr: u.Host, maxIdle: 256, dialer: net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}}
+	if u.Port() == "" {
+		c.addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
+	}
+	if u.Scheme == "https" {
+		c.tls = &tls.Config{ServerName: u.Hostname(), NextProtos: []string{"http/1.1"}}
+	}
+	return c
+}
+
+func (c *upstreamClient) get(ctx context.Context) (*upConn, bool, error) {
+	now := time.Now()
+	c.mu.Lock()
+	for len(c.idle) > 0 {
+		uc := c.idle[len(c.idle)-1]
+		c.idle = c.idle[:len(c.idle)-1]
+		if now.Sub(uc.lastUsed) < idleFor {
+			c.mu.Unlock()
+			if alive(uc.conn) {
+				return uc, true, nil
+			}
+			uc.conn.Close()
+			c.mu.Lock()
+			continue
+		}
+		uc.conn.Close()
+	}
+	c.mu.Unlock()
+	conn, err := c.dialer.DialContext(ctx, "tcp", c.addr)
+	if err != nil {
+		return nil, false, err
+	}
+	if c.tls != nil {
+		tc := tls.Client(conn, c.tls)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, false, err
+		}
+		conn = tc
+	}
+	return &upConn{conn: conn, br: bufio.NewReaderSize(conn, 64<<10), bw: bufio.NewWriterSize(conn, 16<<10)}, false, nil
+}
+
+func (c *upstreamClient) put(uc *upConn) {
+	uc.lastUsed = time.Now()
+	c.mu.Lock()
+	if len(c.idle) < c.maxIdle {
+		c.idle = append(c.idle, uc)
+		uc = nil
+	}
+	c.mu.Unlock()
+	if uc != nil {
+		uc.conn.Close()
+	}
+}
+
+// errIdleClosed: a kept connection was closed by the server before it
+// answered a byte: the request never reached it.
+var errIdleClosed = errors.New("the upstream closed a kept connection")
+
+// RoundTrip sends req and returns the answer; the body must be read and
+// closed, which gives the connection back when it was read to its end.
+// The request's context bounds the whole exchange, the body included.
+func (c *upstreamClient) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	for attempt := 0; ; attempt++ {
+		uc, reused, err := c.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.exchange(ctx, uc, req)
+		if err == nil {
+			return resp, nil
+		}
+		uc.conn.Close()
+		// A kept connection the server closed in the instant before it was
+		// used: a GET is sent again on a new one (as net/http does). A
+		// POST is not: the server may have read it.
+		if attempt > 0 || !reused || !errors.Is(err, errIdleClosed) || (req.Method != http.MethodGet && req.Method != http.MethodHead) {
+			return nil, err
+		}
+	}
+}
+
+func (c *upstreamClient) exchange(ctx context.Context, uc *upConn, req *http.Request) (*http.Response, error) {
+	if d, ok := ctx.Deadline(); ok {
+		uc.conn.SetDeadline(d)
+	} else {
+		uc.conn.SetDeadline(time.Time{})
+	}
+	// A context cancelled mid-exchange (the agent hung up) cuts the
+	// connection's reads and writes at once.
+	stop := context.AfterFunc(ctx, func() { uc.conn.SetDeadline(time.Unix(1, 0)) })
+	fail := func(err error) (*http.Response, error) {
+		stop()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	if err := req.Write(uc.bw); err != nil {
+		return fail(err)
+	}
+	if err := uc.bw.Flush(); err != nil {
+		return fail(err)
+	}
+	for {
+		if _, err := uc.br.Peek(1); err != nil {
+			if err == io.EOF {
+				err = errIdleClosed
+			}
+			return fail(err)
+		}
+		resp, err := http.ReadResponse(uc.br, req)
+		if err != nil {
+			return fail(err)
+		}
+		if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+			continue // an informational answer (100 Continue, 103): the real one follows
+		}
+		resp.Body = &upBody{ReadCloser: resp.Body, c: c, uc: uc, stop: stop, keep: !resp.Close && !req.Close}
+		return resp, nil
+	}
+}
+
+// upBody gives the connection back when the answer was read to its end,
+// and closes it otherwise.
+type upBody struct {
+	io.ReadCloser
+	c      *upstreamClient
+	uc     *upConn
+	stop   func() bool
+	keep   bool
+	ended  bool
+	closed bool
+}
+
+func (b *upBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.ended = true
+	} else if err != nil {
+		b.keep = false
+	}
+	return n, err
+}
+
+func (b *upBody) Close() error {
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	err := b.ReadCloser.Close()
+	interrupted := !b.stop()
+	if b.keep && b.ended && !interrupted && err == nil {
+		b.c.put(b.uc)
+	} else {
+		b.uc.conn.Close()
+	}
+	return err
+}
