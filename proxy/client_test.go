@@ -1,0 +1,68 @@
+package proxy
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/http"
+	"testing"
+)
+
+// oneShot is an upstream that answers one request per connection and then
+// closes it, without saying so (no Connection: close): a kept connection
+// the proxy must not send the next call on. closed says when it did.
+func oneShot(t *testing.T) (url string, closed <-chan struct{}) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	done := make(chan struct{}, 16)
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			req, err := http.ReadRequest(bufio.NewReader(conn))
+			if err == nil {
+				body := `{"ok":false,"error":{"code":"CONFLICT","message":"already"}}`
+				if req.Method == http.MethodGet {
+					body = `{"ok":true,"data":{"items":[],"pagination":{"next_cursor":null,"has_more":false,"total_estimate":0}}}`
+				}
+				status := map[string]string{http.MethodGet: "200 OK", http.MethodPost: "409 Conflict"}[req.Method]
+				fmt.Fprintf(conn, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", status, len(body), body)
+			}
+			conn.Close()
+			done <- struct{}{}
+		}
+	}()
+	return "http://" + ln.Addr().String(), done
+}
+
+// A connection the upstream closed while it was kept is not used again:
+// every call gets the upstream's answer, POSTs included (which are never
+// sent twice).
+func TestClosedKeptConnectionIsNotUsed(t *testing.T) {
+	url, closed := oneShot(t)
+	r := newRig(t, url, Options{})
+	b := r.bot("jtb_live_x")
+	b.http = &http.Client{} // keep-alive between the bot and the proxy
+	for i := 0; i < 6; i++ {
+		var got answer
+		if i%2 == 0 {
+			got = b.get("/v1/tasks/available")
+		} else {
+			got = b.send(http.MethodPost, "/v1/tasks/00000000-0000-4000-8000-000000000000/bids", bidBody(), fmt.Sprint("k", i))
+		}
+		if got.err != nil || got.header.Get("X-Jtb-Proxy") != "" || (got.status != http.StatusOK && got.status != http.StatusConflict) {
+			t.Fatalf("call %d: %d %v %s", i, got.status, got.err, got.body)
+		}
+		<-closed
+	}
+	for _, f := range r.findings.list() {
+		if f.Kind == KindResponse {
+			t.Errorf("the proxy blamed the upstream for its own kept connection: %s", f.Line())
+		}
+	}
+}
