@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 )
@@ -101,17 +103,18 @@ func (c *upstreamClient) put(uc *upConn) {
 // answered a byte: the request never reached it.
 var errIdleClosed = errors.New("the upstream closed a kept connection")
 
-// RoundTrip sends req and returns the answer; the body must be read and
-// closed, which gives the connection back when it was read to its end.
-// The request's context bounds the whole exchange, the body included.
-func (c *upstreamClient) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
+// do sends req and returns the answer; the body must be read and closed,
+// which gives the connection back when it was read to its end. ctx is
+// the agent's (its end cuts the exchange); timeout bounds the whole
+// exchange, the body included, on the connection's own deadline (no
+// timer per call). A timeout is reported as context.DeadlineExceeded.
+func (c *upstreamClient) do(ctx context.Context, req *http.Request, timeout time.Duration) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		uc, reused, err := c.get(ctx)
 		if err != nil {
 			return nil, err
 		}
-		resp, err := c.exchange(ctx, uc, req)
+		resp, err := c.exchange(ctx, uc, req, time.Now().Add(timeout))
 		if err == nil {
 			return resp, nil
 		}
@@ -125,12 +128,8 @@ func (c *upstreamClient) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-func (c *upstreamClient) exchange(ctx context.Context, uc *upConn, req *http.Request) (*http.Response, error) {
-	if d, ok := ctx.Deadline(); ok {
-		uc.conn.SetDeadline(d)
-	} else {
-		uc.conn.SetDeadline(time.Time{})
-	}
+func (c *upstreamClient) exchange(ctx context.Context, uc *upConn, req *http.Request, deadline time.Time) (*http.Response, error) {
+	uc.conn.SetDeadline(deadline)
 	// A context cancelled mid-exchange (the agent hung up) cuts the
 	// connection's reads and writes at once.
 	stop := context.AfterFunc(ctx, func() { uc.conn.SetDeadline(time.Unix(1, 0)) })
@@ -139,7 +138,7 @@ func (c *upstreamClient) exchange(ctx context.Context, uc *upConn, req *http.Req
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, err
+		return nil, timeoutAsContext(err)
 	}
 	if err := req.Write(uc.bw); err != nil {
 		return fail(err)
@@ -166,6 +165,14 @@ func (c *upstreamClient) exchange(ctx context.Context, uc *upConn, req *http.Req
 	}
 }
 
+// timeoutAsContext reports a connection deadline as the exchange's timeout.
+func timeoutAsContext(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("%w (%v)", context.DeadlineExceeded, err)
+	}
+	return err
+}
+
 // upBody gives the connection back when the answer was read to its end,
 // and closes it otherwise.
 type upBody struct {
@@ -184,6 +191,7 @@ func (b *upBody) Read(p []byte) (int, error) {
 		b.ended = true
 	} else if err != nil {
 		b.keep = false
+		err = timeoutAsContext(err)
 	}
 	return n, err
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // oneShot is an upstream that answers one request per connection and then
@@ -64,5 +66,36 @@ func TestClosedKeptConnectionIsNotUsed(t *testing.T) {
 		if f.Kind == KindResponse {
 			t.Errorf("the proxy blamed the upstream for its own kept connection: %s", f.Line())
 		}
+	}
+}
+
+type countingTransport struct {
+	http.RoundTripper
+	n atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.RoundTripper.RoundTrip(r)
+}
+
+// A Transport given in the options carries the modelled calls too, with
+// the same timeout.
+func TestGivenTransportIsUsed(t *testing.T) {
+	srv := hostile(t)
+	tr := &countingTransport{RoundTripper: NewTransport()}
+	r := newRig(t, srv.URL, Options{Transport: tr, Timeout: 200 * time.Millisecond})
+	if got := r.bot("jtb_live_x").get("/v1/tasks/available"); got.status != http.StatusOK {
+		t.Fatalf("%d %s", got.status, got.body)
+	}
+	req, _ := http.NewRequest(http.MethodGet, r.URL+"/v1/tasks/available", nil)
+	req.Header.Set("X-Mode", "hang")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusGatewayTimeout || tr.n.Load() != 2 {
+		t.Errorf("status %d after %d calls through the given transport", resp.StatusCode, tr.n.Load())
 	}
 }

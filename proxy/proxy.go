@@ -74,8 +74,8 @@ type Options struct {
 // Proxy is an http.Handler; it is safe for concurrent use.
 type Proxy struct {
 	up        *url.URL
-	transport http.RoundTripper // control clock reads, the probe, pass-through
-	rt        http.RoundTripper // the modelled calls
+	transport http.RoundTripper // control clock reads, the probe, pass-through; the modelled calls too when client is nil
+	client    *upstreamClient   // the modelled calls, unless Options.Transport was given
 	timeout   time.Duration
 	faults    Faults
 	seed      uint64
@@ -135,9 +135,8 @@ func New(opts Options) (*Proxy, error) {
 	for key := range opts.AgentNames {
 		p.secrets.add(key)
 	}
-	p.rt = p.transport
 	if p.transport == nil {
-		p.transport, p.rt = NewTransport(), newUpstreamClient(up)
+		p.transport, p.client = NewTransport(), newUpstreamClient(up)
 	}
 	if p.timeout <= 0 {
 		p.timeout = DefaultTimeout
@@ -564,8 +563,11 @@ func (p *Proxy) forward(r *http.Request, body []byte, whole bool) (*http.Respons
 	case r.Method == http.MethodPost:
 		out.Body = http.NoBody
 	}
+	if p.client != nil {
+		return p.client.do(r.Context(), out, p.timeout)
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), p.timeout)
-	resp, err := p.rt.RoundTrip(out.WithContext(ctx))
+	resp, err := p.transport.RoundTrip(out.WithContext(ctx))
 	if err != nil {
 		cancel()
 		return nil, err
