@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // oneShot is an upstream that answers one request per connection and then
@@ -84,7 +83,7 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func TestGivenTransportIsUsed(t *testing.T) {
 	srv := hostile(t)
 	tr := &countingTransport{RoundTripper: NewTransport()}
-	r := newRig(t, srv.URL, Options{Transport: tr, Timeout: 200 * time.Millisecond})
+	r := newRig(t, srv.URL, Options{Transport: tr, Timeout: hangTimeout})
 	if got := r.bot("jtb_live_x").get("/v1/tasks/available"); got.status != http.StatusOK {
 		t.Fatalf("%d %s", got.status, got.body)
 	}

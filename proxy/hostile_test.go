@@ -12,6 +12,11 @@ import (
 	"time"
 )
 
+// hangTimeout is the proxy's upstream timeout in the tests of a hanging
+// upstream: each such test waits it out once, and every other call of the
+// test must answer within it, also under -race on a loaded machine.
+const hangTimeout = time.Second
+
 // hostile answers the listing as the X-Mode header of the request says:
 // "hang" (never), "reset" (closes the connection), "huge" (10 MB),
 // "invalid" (not JSON), "text" (a 404 in text/plain); anything else a
@@ -59,7 +64,7 @@ func hostile(t *testing.T) *httptest.Server {
 
 func TestHostileUpstream(t *testing.T) {
 	srv := hostile(t)
-	r := newRig(t, srv.URL, Options{Timeout: 300 * time.Millisecond})
+	r := newRig(t, srv.URL, Options{Timeout: hangTimeout})
 	key := "jtb_live_" + rand.Text()
 	call := func(mode string) answer {
 		req, _ := http.NewRequest(http.MethodGet, r.URL+"/v1/tasks/available?limit=5", nil)
