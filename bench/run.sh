@@ -51,12 +51,26 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start NAME CMD...: runs CMD in its own process group, output to NAME.log.
+# start NAME CMD...: runs CMD in its own process group, output to NAME.log;
+# its PID goes to pid[NAME] (setsid execs it: no fork in a non-interactive shell).
+declare -A pid
 start() {
   local name=$1; shift
   setsid "$@" >"$work/$name.log" 2>&1 </dev/null &
   groups+=("$!")
+  pid[$name]=$!
 }
+
+# cpu_ticks PID...: the user+system CPU the processes used so far, in clock ticks.
+cpu_ticks() {
+  local total=0 p f
+  for p in "$@"; do
+    read -r -a f <"/proc/$p/stat" || continue
+    total=$((total + f[13] + f[14]))
+  done
+  echo "$total"
+}
+CLK_TCK=$(getconf CLK_TCK)
 
 stop_all() {
   for g in "${groups[@]}"; do stop_group "$g"; done
@@ -140,11 +154,25 @@ measure() {
   if [ "$warm_s" -gt 0 ]; then
     timeout $((warm_s + 60)) wrk -t"$THREADS" -c"$CONNS" -d"$WARMUP" "${headers[@]}" -s "$script" "$url" "${warm[@]}" >"$out-warm.txt"
   fi
-  timeout $((dur_s + 60)) wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${headers[@]}" -s "$script" "$url" "${meas[@]}" >"$out.txt"
-  local line
+  # The CPU the listing costs, the servers' and wrk's: a figure other work
+  # on the machine moves far less than requests/s (the proxy's runs count
+  # the mock behind it too).
+  local cpu_pids=()
+  case $run/$server in
+    listing/mock) cpu_pids=("${pid[mock]}") ;;
+    listing/proxy) cpu_pids=("${pid[proxy]}" "${pid[mock]}") ;;
+  esac
+  local t0 t1 TIMEFORMAT='%U %S'
+  t0=$(cpu_ticks "${cpu_pids[@]}")
+  { time timeout $((dur_s + 60)) wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "${headers[@]}" -s "$script" "$url" "${meas[@]}" >"$out.txt"; } 2>"$out.time"
+  t1=$(cpu_ticks "${cpu_pids[@]}")
+  local line cpu=""
   line=$(grep '^RESULT ' "$out.txt" | head -1)
   [ -n "$line" ] || { log "no RESULT line from wrk: see $out.txt"; return 1; }
-  echo "run=$run server=$server round=$round ${line#RESULT }" >>"$results"
+  if [ ${#cpu_pids[@]} -gt 0 ]; then
+    cpu=$(awk -v t="$((t1 - t0))" -v hz="$CLK_TCK" '{ printf " server_cpu_s=%.2f wrk_cpu_s=%.2f", t / hz, $1 + $2 }' "$out.time")
+  fi
+  echo "run=$run server=$server round=$round ${line#RESULT }$cpu" >>"$results"
 }
 
 load_before=$(cut -d' ' -f1 /proc/loadavg)

@@ -321,19 +321,25 @@ func (p *Proxy) serveAgent(w http.ResponseWriter, r *http.Request, op *operation
 	if len(params) > 0 {
 		c.taskID = params[0]
 	}
-	var ex Exchange
-	ex.Method, ex.Path = r.Method, r.URL.RequestURI()
+	ex := Exchange{Method: r.Method}
 	// Findings are reported before the answer is written, so that an
 	// agent that has its answer finds them reported.
 	reported := false
+	report := func() {
+		reported = true
+		if len(c.findings) > 0 {
+			ex.Path = r.URL.RequestURI()
+			p.report(c, ex)
+		}
+	}
 	defer func() {
 		if !reported {
-			p.report(c, ex)
+			report()
 		}
 	}()
 	done := func(status int) {
-		ex.Status, reported = status, true
-		p.report(c, ex)
+		ex.Status = status
+		report()
 	}
 
 	body, whole, err := readUpTo(r.Body, MaxRequestBody)
@@ -416,7 +422,7 @@ func (p *Proxy) serveAgent(w http.ResponseWriter, r *http.Request, op *operation
 		return
 	}
 	buf := p.getBuf()
-	defer p.bufs.Put(buf)
+	defer p.putBuf(buf)
 	answer, complete, err := readInto(buf, resp.Body, MaxResponseBody)
 	resp.Body.Close()
 	o.upstream, o.header = resp.StatusCode, resp.Header
@@ -481,7 +487,7 @@ func (p *Proxy) serveControl(w http.ResponseWriter, r *http.Request, op *operati
 		return
 	}
 	buf := p.getBuf()
-	defer p.bufs.Put(buf)
+	defer p.putBuf(buf)
 	answer, complete, err := readInto(buf, resp.Body, MaxResponseBody)
 	resp.Body.Close()
 	switch {
@@ -704,6 +710,14 @@ func bearerToken(h string) (token string, ok bool) {
 	}
 	rest = strings.TrimSpace(rest)
 	return rest, rest != ""
+}
+
+// putBuf keeps a buffer for the next answer, unless a large answer grew it:
+// the pool must not hold megabytes for the contract's few kilobytes.
+func (p *Proxy) putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 256<<10 {
+		p.bufs.Put(b)
+	}
 }
 
 func (p *Proxy) getBuf() *bytes.Buffer {

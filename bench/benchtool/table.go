@@ -233,6 +233,7 @@ func writeTable(w io.Writer, rs []result) {
 	ratioRow("listing", "mock", "bare", "listing: mock / bare", "≥ 35% (goal 50%)", 0.35, pct)
 	ratioRow("listing", "mock", "prism", "listing: mock / Prism", "≥ 10x", 10, times)
 	ratioRow("listing", "proxy", "mock", "listing: `jtb proxy` / the mock it fronts", "≥ 50%", 0.5, pct)
+	cpuRow(row, rs)
 	added, ok := differences(rs, "listing", "proxy", "mock", "p50_us")
 	d, _ := median(added)
 	row("listing: p50 added by `jtb proxy`", msOf(d)+" (rounds: "+joinf(added, func(us float64) string { return fmt.Sprintf("%.2f", us/1000) })+" ms)",
@@ -263,6 +264,46 @@ func writeTable(w io.Writer, rs []result) {
 			"", true, ok1 && ok2 && base > 0)
 	}
 	writeRounds(w, rs)
+}
+
+// cpuPerRequest is the CPU one request cost, the servers' and wrk's, in
+// microseconds (bench/run.sh measures it on the listing of the mock and of
+// the proxy, whose figure holds the mock behind it too).
+func cpuPerRequest(r result) (float64, bool) {
+	server, ok1 := r.num("server_cpu_s")
+	client, ok2 := r.num("wrk_cpu_s")
+	n, ok3 := r.num("requests")
+	if !ok1 || !ok2 || !ok3 || n <= 0 {
+		return 0, false
+	}
+	return (server + client) / n * 1e6, true
+}
+
+// cpuRow is the proxy's share of the mock's throughput estimated from CPU
+// per request: what requests/s would show on a machine with nothing else
+// running, where the cores are the limit. Other work moves requests/s by
+// ±30% a run, CPU per request much less.
+func cpuRow(row func(measure, figure, target string, ok, measured bool), rs []result) {
+	mock, proxy := rounds(rs, "listing", "mock"), rounds(rs, "listing", "proxy")
+	var per, mockUS, proxyUS []float64
+	if clean(mock) && clean(proxy) {
+		for _, k := range sortedRounds(mock) {
+			a, ok1 := cpuPerRequest(mock[k])
+			p, found := proxy[k]
+			if !found || !ok1 {
+				continue
+			}
+			if b, ok2 := cpuPerRequest(p); ok2 && b > 0 {
+				per, mockUS, proxyUS = append(per, a/b), append(mockUS, a), append(proxyUS, b)
+			}
+		}
+	}
+	r, ok := median(per)
+	mu, _ := median(mockUS)
+	pu, _ := median(proxyUS)
+	row("listing: `jtb proxy` / the mock, by CPU per request (servers and wrk)",
+		fmt.Sprintf("%s (rounds: %s; %.0f µs a request direct, %.0f µs through the proxy)", pct(r), joinf(per, pct), mu, pu),
+		"≥ 50%", r >= 0.5, ok)
 }
 
 // ratios is num / den (requests/s) for each round in which both were

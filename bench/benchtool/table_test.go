@@ -7,9 +7,9 @@ import (
 )
 
 const goodResults = `noise from wrk that is not a result
-run=listing server=mock requests=200000 duration_us=10000000 p50_us=700 p99_us=3000 non2xx=0 socket_errors=0
+run=listing server=mock requests=200000 duration_us=10000000 p50_us=700 p99_us=3000 non2xx=0 socket_errors=0 server_cpu_s=8.00 wrk_cpu_s=4.00
 run=listing server=bare requests=340000 duration_us=10000000 p50_us=300 p99_us=1500 non2xx=0 socket_errors=0
-run=listing server=proxy requests=120000 duration_us=10000000 p50_us=1200 p99_us=5000 non2xx=0 socket_errors=0
+run=listing server=proxy requests=120000 duration_us=10000000 p50_us=1200 p99_us=5000 non2xx=0 socket_errors=0 server_cpu_s=10.00 wrk_cpu_s=2.00
 run=listing server=prism requests=15000 duration_us=10000000 p50_us=8000 p99_us=20000 non2xx=0 socket_errors=0
 run=bids server=mock requests=120000 duration_us=10000000 p50_us=1000 p99_us=4000 non2xx=0 socket_errors=0
 run=bids server=bare requests=300000 duration_us=10000000 p50_us=300 p99_us=1500 non2xx=0 socket_errors=0
@@ -73,6 +73,8 @@ func TestTable(t *testing.T) {
 			[]string{"Median of 1 rounds", "| 20,000 | 0.70 ms | 3.00 ms | 200000 | 0 |", "| listing: mock / bare | 59% (rounds: 59%) |",
 				"| listing: `jtb proxy` / the mock it fronts | 60% (rounds: 60%) | ≥ 50% | met |",
 				"| listing: p50 added by `jtb proxy` | 0.50 ms (rounds: 0.50 ms) | ≤ 1 ms | met |",
+				// 12 s of CPU for 200000 requests direct (60 µs), 12 s for 120000 through the proxy (100 µs)
+				"| listing: `jtb proxy` / the mock, by CPU per request (servers and wrk) | 60% (rounds: 60%; 60 µs a request direct, 100 µs through the proxy) | ≥ 50% | met |",
 				"| listing: mock / Prism | 13.3x (rounds: 13.3x) |", "| bids: mock / bare | 40% (rounds: 40%) | ≥ 25% | met |",
 				"1.50 s (exit 0) | < 10 s, exit 0 | met", "10.0 MB/s (word-count baseline 80.0 MB/s: 12% of it)"},
 			[]string{"MISSED", "not measured"}},
@@ -101,6 +103,8 @@ func TestTable(t *testing.T) {
 				"| listing: p50 added by `jtb proxy` | not measured | ≤ 1 ms | MISSED |"}, nil},
 		{"failed check run", strings.Replace(goodResults, "rc=0", "rc=1", 1),
 			[]string{"1.50 s (exit 1) | < 10 s, exit 0 | MISSED"}, nil},
+		{"no CPU figures: that row is not measured", strings.ReplaceAll(goodResults, " server_cpu_s=", " other="),
+			[]string{"| listing: `jtb proxy` / the mock, by CPU per request (servers and wrk) | not measured | ≥ 50% | MISSED |"}, nil},
 		{"missing runs", "run=listing server=mock requests=1 duration_us=1000000 p50_us=1 p99_us=9000 non2xx=0 socket_errors=0\n",
 			[]string{"| bare net/http, same bytes | not measured |", "| listing: mock p99 at 16 connections | 9.00 ms (rounds: 9.00 ms) | < 5 ms | MISSED |",
 				"| listing: mock / bare | not measured | ≥ 35% (goal 50%) | MISSED |"}, nil},
