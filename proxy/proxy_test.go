@@ -1,13 +1,17 @@
 package proxy
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jobtobot/jtb/mockserver"
 )
@@ -215,5 +219,71 @@ func TestFindingJSON(t *testing.T) {
 		if _, ok := back[k]; !ok {
 			t.Errorf("the JSON lacks %q: %s", k, b)
 		}
+	}
+}
+
+// A gzip answer is relayed as the upstream encoded it and validated
+// decompressed.
+func TestGzipAnswerIsValidatedDecompressed(t *testing.T) {
+	page := []byte(`{"ok":true,"data":{"items":[{"id":"550e8400-e29b-41d4-a716-446655440000","title":"t","description":"d","category":"c",` +
+		`"status":"open","band":"b","price":15,"createdAt":"2026-02-20T10:30:00Z"}],"pagination":{"next_cursor":null,"has_more":false,"total_estimate":1}}}`)
+	var zipped bytes.Buffer
+	zw := gzip.NewWriter(&zipped)
+	zw.Write(page)
+	zw.Close()
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Write(zipped.Bytes())
+	}))
+	defer up.Close()
+	r := newRig(t, up.URL, Options{})
+	req, _ := http.NewRequest(http.MethodGet, r.URL+"/v1/tasks/available", nil)
+	req.Header.Set("Authorization", "Bearer jtb_live_x")
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Equal(got, zipped.Bytes()) || resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("the gzip answer was not relayed as it came: %d bytes, %v", len(got), resp.Header)
+	}
+	r.expectRule(ruleResponseSchema, Error, "price")
+}
+
+// Paths the proxy does not model stream through as they come: an event
+// stream's first event reaches the agent while the upstream still holds
+// the answer open.
+func TestUnmodelledPathsStream(t *testing.T) {
+	release := make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, "data: first\n\n")
+		w.(http.Flusher).Flush()
+		<-release
+		io.WriteString(w, "data: second\n\n")
+	}))
+	defer up.Close()
+	defer close(release)
+	r := newRig(t, up.URL, Options{})
+	resp, err := http.Get(r.URL + "/_control/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(resp.Body).ReadString('\n')
+		line <- s
+	}()
+	select {
+	case s := <-line:
+		if s != "data: first\n" {
+			t.Errorf("first line %q", s)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the first event did not come through while the stream was open: the proxy buffers it")
 	}
 }
