@@ -107,6 +107,8 @@ func BenchmarkValidateListing(b *testing.B) {
 			v := newValidator()
 			v.noMemo = !memo
 			b.ReportAllocs()
+			start := cpuTime(b)
+			defer func() { b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N), "cpu-ns/op") }()
 			for b.Loop() {
 				if f := v.answer(ops[0], http.StatusOK, resp.Header, body); f.verdict.problem != "" || len(f.listed) != 20 {
 					b.Fatalf("%+v", f)

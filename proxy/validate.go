@@ -127,9 +127,13 @@ func (v *validator) answer(op *operation, status int, header http.Header, body [
 		return got
 	}
 	f := &facts{}
-	if !json.Valid(body) {
-		f.notJSON = true
+	// A listing's ids are read in the pass that tells JSON from not JSON.
+	if op.kind == opList && status/100 == 2 {
+		f.listed, f.notJSON = listedIDs(body)
 	} else {
+		f.notJSON = !json.Valid(body)
+	}
+	if !f.notJSON {
 		check := func(route *routers.Route) error {
 			in := &openapi3filter.ResponseValidationInput{
 				RequestValidationInput: &openapi3filter.RequestValidationInput{Request: op.probe, Route: route, Options: v.opts},
@@ -139,9 +143,6 @@ func (v *validator) answer(op *operation, status int, header http.Header, body [
 			return openapi3filter.ValidateResponse(context.Background(), in)
 		}
 		f.verdict = v.judge(check(op.strict), func() error { return check(op.relaxed) })
-		if op.kind == opList && status/100 == 2 {
-			f.listed = listedIDs(body)
-		}
 	}
 	v.answers.put(key, status, body, f)
 	return f
@@ -197,8 +198,9 @@ func oneLine(s string) string {
 	return s
 }
 
-// listedIDs reads the task ids of a listing answer.
-func listedIDs(body []byte) []string {
+// listedIDs reads the task ids of a listing answer; notJSON says the body
+// is not JSON at all. A body of another shape lists nothing.
+func listedIDs(body []byte) (ids []string, notJSON bool) {
 	var page struct {
 		Data struct {
 			Items []struct {
@@ -206,16 +208,17 @@ func listedIDs(body []byte) []string {
 			} `json:"items"`
 		} `json:"data"`
 	}
-	if json.Unmarshal(body, &page) != nil {
-		return nil
+	if err := json.Unmarshal(body, &page); err != nil {
+		var syntax *json.SyntaxError
+		return nil, errors.As(err, &syntax) || len(bytes.TrimSpace(body)) == 0
 	}
-	ids := make([]string, 0, len(page.Data.Items))
+	ids = make([]string, 0, len(page.Data.Items))
 	for _, it := range page.Data.Items {
 		if it.ID != "" {
 			ids = append(ids, it.ID)
 		}
 	}
-	return ids
+	return ids, false
 }
 
 // memo remembers results by (key, status, body). An entry holds its own
