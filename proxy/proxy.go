@@ -19,7 +19,6 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -593,12 +592,13 @@ func (b *cancelBody) Close() error {
 	return err
 }
 
-// hopByHop are the headers of one connection, not of the request (RFC 9110, 7.6.1).
-var hopByHop = []string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
-	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"}
-
+// isHopByHop is whether a header belongs to one connection, not to the
+// request or answer (RFC 9110, 7.6.1): the fixed ones and those the
+// Connection header names.
 func isHopByHop(h http.Header, name string) bool {
-	if slices.Contains(hopByHop, name) {
+	switch name {
+	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+		"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
 		return true
 	}
 	for _, v := range h["Connection"] {
