@@ -92,7 +92,7 @@ func TestResubmitAfterTheDeadline(t *testing.T) {
 			ts := mockserver.NewTestServer(t, mockserver.Options{})
 			var up http.Handler = ts.Mock
 			if tt.foreign {
-				up = foreign(ts.Mock)
+				up = rewriter(ts.Mock)
 			}
 			srv := httptest.NewServer(up)
 			defer srv.Close()

@@ -161,7 +161,7 @@ func Rules() []Rule {
 		{ruleRetryTooSoon, KindAgent, Error, "", "a retry sooner than the Retry-After of the 429 or 503 it retries"},
 		{ruleRetryForever, KindAgent, Error, "", "a request tried more than 5 times in a row after failures: the agent does not give up"},
 
-		{ruleReplayDiffers, KindSequence, Warning, "JTB-IDEM-001", "a replay (same key, same body) answered otherwise than the first time"},
+		{ruleReplayDiffers, KindSequence, Error, "JTB-IDEM-001", "a replay (same key, same body) answered otherwise than the first time"},
 		{ruleListedClaimed, KindSequence, Error, "JTB-PAG-001", "a task listed after the proxy saw it claimed"},
 		{ruleSecondBid, KindSequence, Error, "JTB-BID-003", "a second bid by one agent on one task answered 2xx"},
 		{ruleSecondResubmit, KindSequence, Error, "JTB-RSB-002", "a second resubmit on one task answered 2xx"},

@@ -13,10 +13,11 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/jobtobot/jtb/internal/foreign"
 	"github.com/jobtobot/jtb/mockserver"
 )
 
-// foreign turns the reference mock into a stand-in for a server we did not
+// rewriter turns the reference mock into a stand-in for a server we did not
 // write: it differs from the mock in every free choice the contract
 // leaves, and decides some of our SHOULDs otherwise.
 //   - ids: UUIDs in upper case (the mock writes lower case; the contract's
@@ -31,7 +32,7 @@ import (
 //     "rejected"; no Idempotent-Replayed header on a replay; no control
 //     clock to read (GET /_control/clock is 404), so the proxy must
 //     estimate the server's time from its answers.
-func foreign(mock http.Handler) http.Handler {
+func rewriter(mock http.Handler) http.Handler {
 	var n atomic.Int64
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		in := r.Clone(r.Context())
@@ -151,7 +152,7 @@ func foreignEncode(b *bytes.Buffer, v any, key string) {
 func TestForeignServerGivesOnlyWarnings(t *testing.T) {
 	ctx := context.Background()
 	ts := mockserver.NewTestServer(t, mockserver.Options{})
-	srv := httptest.NewServer(foreign(ts.Mock))
+	srv := httptest.NewServer(rewriter(ts.Mock))
 	defer srv.Close()
 	r := newRig(t, srv.URL, Options{})
 	task, category := r.newCategoryTask(ctx)
@@ -181,11 +182,62 @@ func TestForeignServerGivesOnlyWarnings(t *testing.T) {
 // still catches that, ids in upper case and all.
 func TestForeignServerBrokenIsCaught(t *testing.T) {
 	ts := mockserver.NewTestServer(t, mockserver.Options{Defects: []string{"pag-lists-claimed"}})
-	srv := httptest.NewServer(foreign(ts.Mock))
+	srv := httptest.NewServer(rewriter(ts.Mock))
 	defer srv.Close()
 	r := newRig(t, srv.URL, Options{})
 	b := r.bot(ts.AgentKeys[0])
 	r.claimed(b)
 	b.get("/v1/tasks/available?limit=100")
 	r.expectRule(ruleListedClaimed, Error, "claimed")
+}
+
+// The kit's stand-in foreign server (internal/foreign: its own data, ids,
+// microsecond timestamps, reversed keys, its own messages and extra
+// fields, its Agent API under a path prefix, its control API on another
+// port behind a token and answering in other shapes, our SHOULDs decided
+// otherwise). In front of it, with the control calls going through the
+// proxy to its control URL, the well-behaved agent's whole flow gives no
+// error, only warnings of the SHOULDs it decided otherwise.
+func TestStandInForeignServerGivesOnlyWarnings(t *testing.T) {
+	ctx := context.Background()
+	fs := foreign.Start(t, foreign.Options{})
+	r := newRig(t, fs.URL, Options{ControlURL: fs.ControlURL, ControlToken: fs.ControlToken})
+	r.control = mockserver.NewControlClient(r.URL+"/_control", fs.ControlToken, nil)
+	task, category := r.newCategoryTask(ctx)
+	r.goodAgent(fs.Keys[0]).walk(ctx, task, category)
+	all := r.findings.list()
+	if len(all) == 0 {
+		t.Fatal("no finding at all: the stand-in's departures from our SHOULDs went unseen")
+	}
+	for _, f := range all {
+		if f.Severity == Error {
+			t.Errorf("an error on a foreign server that keeps every MUST: %s", f.Line())
+		}
+	}
+	t.Logf("%d warnings:\n%s", len(all), r.findings)
+	if how := r.proxy.ClockSource(); !strings.Contains(how, "control clock") {
+		t.Errorf("clock source %q: the stand-in's control clock, reached at its control URL, was not read", how)
+	}
+	// The control calls went through the proxy to the control URL.
+	seen := false
+	for _, req := range fs.Requests() {
+		seen = seen || (req.API == "control" && strings.HasSuffix(req.Path, "/accept") && req.Status/100 == 2)
+	}
+	if !seen {
+		t.Error("the stand-in's control API saw no accept")
+	}
+}
+
+// The stand-in, broken: it ignores Idempotency-Key, so a retry runs again.
+// The proxy catches the replay that differs from the first answer.
+func TestStandInForeignServerBrokenIsCaught(t *testing.T) {
+	ctx := context.Background()
+	fs := foreign.Start(t, foreign.Options{IgnoreIdempotencyKey: true})
+	r := newRig(t, fs.URL, Options{ControlURL: fs.ControlURL, ControlToken: fs.ControlToken})
+	r.control = mockserver.NewControlClient(r.URL+"/_control", fs.ControlToken, nil)
+	task, _ := r.newCategoryTask(ctx)
+	b := r.bot(fs.Keys[0])
+	b.send(http.MethodPost, "/v1/tasks/"+task+"/bids", bidBody(), "the-key")
+	b.send(http.MethodPost, "/v1/tasks/"+task+"/bids", bidBody(), "the-key")
+	r.expectRule(ruleReplayDiffers, Error, "replay")
 }

@@ -678,8 +678,8 @@ func (p *Proxy) whyNotOpen(t *taskState) string {
 	return "the control API read it as not open"
 }
 
-// control learns from a control API answer that passed through.
-func (p *Proxy) control(op *operation, params []string, status int, body []byte) {
+// learnControl learns from a control API answer that passed through.
+func (p *Proxy) learnControl(op *operation, params []string, status int, body []byte) {
 	if status/100 != 2 {
 		return
 	}

@@ -45,8 +45,9 @@ type Options struct {
 	// Upstream is the server's base URL: scheme://host[:port][/prefix].
 	Upstream string
 	// ControlURL serves the upstream's /_control/... calls (as jtb check's
-	// --control-url); "" is Upstream. The proxy reads only GET
-	// /_control/clock there, to judge resubmit deadlines.
+	// --control-url); "" is Upstream. The proxy forwards the /_control/...
+	// calls it is sent there, and reads GET /_control/clock there itself,
+	// to judge resubmit deadlines.
 	ControlURL   string
 	ControlToken string
 	// Transport reaches the upstream; nil is the proxy's own HTTP/1.1
@@ -82,16 +83,19 @@ type Proxy struct {
 	sleep     func(ctx context.Context, d time.Duration) error
 	onFinding func(Finding)
 
-	ops      []*operation
-	valid    *validator
-	model    *model
-	clock    *upstreamClock
-	secrets  *secrets
-	rules    map[string]Rule
-	pass     *httputil.ReverseProxy
-	bufs     sync.Pool
-	counts   counts
-	exchange atomic.Int64
+	ops     []*operation
+	valid   *validator
+	model   *model
+	clock   *upstreamClock
+	secrets *secrets
+	rules   map[string]Rule
+	control *url.URL // where /_control/... calls go: Options.ControlURL, else the upstream
+	pass    *httputil.ReverseProxy
+	// passControl streams the control calls the proxy does not model.
+	passControl *httputil.ReverseProxy
+	bufs        sync.Pool
+	counts      counts
+	exchange    atomic.Int64
 }
 
 // NewTransport is the default transport to the upstream: no environment
@@ -153,9 +157,17 @@ func New(opts Options) (*Proxy, error) {
 		return nil, err
 	}
 	p.clock = &upstreamClock{now: p.now, read: p.controlClock(control, opts.ControlToken)}
-	p.pass = &httputil.ReverseProxy{
+	p.control = control
+	p.pass, p.passControl = p.passThrough(up), p.passThrough(control)
+	return p, nil
+}
+
+// passThrough streams a call the proxy does not model to target, as it
+// comes (event streams included).
+func (p *Proxy) passThrough(target *url.URL) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(up)
+			pr.SetURL(target)
 			// Forwarded as sent: the proxy adds no X-Forwarded-* of its own
 			// and keeps the agent's.
 			for _, h := range []string{"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "Forwarded"} {
@@ -170,8 +182,11 @@ func New(opts Options) (*Proxy, error) {
 			p.writeProxyError(w, upstreamError(r.Context(), err))
 		},
 	}
-	return p, nil
 }
+
+// isControl is whether a path is the control API's: it goes to the
+// control URL, which may be another server than the upstream.
+func isControl(path string) bool { return path == "/_control" || strings.HasPrefix(path, "/_control/") }
 
 func parseUpstream(what, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
@@ -299,6 +314,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.exchange.Add(1)
 	op, params := match(p.ops, r.Method, r.URL.Path)
 	switch {
+	case op == nil && isControl(r.URL.Path):
+		p.passControl.ServeHTTP(w, r)
 	case op == nil:
 		p.pass.ServeHTTP(w, r)
 	case op.control:
@@ -498,7 +515,7 @@ func (p *Proxy) serveControl(w http.ResponseWriter, r *http.Request, op *operati
 			message: fmt.Sprintf("jtb proxy: the upstream's answer (%d) is over %d bytes", resp.StatusCode, MaxResponseBody)})
 		return
 	}
-	p.control(op, params, resp.StatusCode, answer)
+	p.learnControl(op, params, resp.StatusCode, answer)
 	relay(w, resp.StatusCode, resp.Header, answer)
 }
 
@@ -549,15 +566,19 @@ func (p *Proxy) undelivered(c *call, status int) {
 // query, headers (Authorization and Idempotency-Key included) and body,
 // less the hop-by-hop headers.
 func (p *Proxy) forward(r *http.Request, body []byte, whole bool) (*http.Response, error) {
-	u := *p.up
-	u.Path = p.up.Path + r.URL.Path
+	base, client := p.up, p.client
+	if isControl(r.URL.Path) {
+		base, client = p.control, nil // the harness: rare calls, net/http's Transport
+	}
+	u := *base
+	u.Path = base.Path + r.URL.Path
 	if r.URL.RawPath != "" {
-		u.RawPath = p.up.EscapedPath() + r.URL.RawPath
+		u.RawPath = base.EscapedPath() + r.URL.RawPath
 	}
 	u.RawQuery = r.URL.RawQuery
 	out := &http.Request{
 		Method: r.Method, URL: &u, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: forwardHeader(r.Header), Host: p.up.Host,
+		Header: forwardHeader(r.Header), Host: base.Host,
 	}
 	switch {
 	case !whole:
@@ -568,8 +589,8 @@ func (p *Proxy) forward(r *http.Request, body []byte, whole bool) (*http.Respons
 	case r.Method == http.MethodPost:
 		out.Body = http.NoBody
 	}
-	if p.client != nil {
-		return p.client.do(r.Context(), out, p.timeout)
+	if client != nil {
+		return client.do(r.Context(), out, p.timeout)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), p.timeout)
 	resp, err := p.transport.RoundTrip(out.WithContext(ctx))

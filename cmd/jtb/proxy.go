@@ -64,7 +64,7 @@ func parseProxyFlags(args []string, getenv func(string) string, stderr io.Writer
 	faults := fs.String("faults", "", "inject faults, e.g. lost-response=0.05,5xx=0.02,429=0.01,delay=200ms (docs/PROXY.md)")
 	fs.Uint64Var(&o.seed, "seed", 1, "seed of the fault draws: the same seed, the same faults")
 	fs.DurationVar(&o.timeout, "timeout", timeout, "bound on one upstream exchange (env "+suites.EnvTimeout+")")
-	fs.StringVar(&o.controlURL, "control-url", getenv(suites.EnvControlURL), "URL serving the upstream's /_control/... (env "+suites.EnvControlURL+"); default the upstream")
+	fs.StringVar(&o.controlURL, "control-url", getenv(suites.EnvControlURL), "URL serving the upstream's /_control/...: control calls go there, and the proxy reads its clock there (env "+suites.EnvControlURL+"); default the upstream")
 	// No flag default for the token: -h prints defaults.
 	fs.StringVar(&o.controlToken, "control-token", "", "the upstream's control API token, to read its clock (env "+suites.EnvControlToken+")")
 	fs.Var(&o.defects, "defect", "in-process mock only: break one rule on purpose (repeatable; see jtb mock --defect list)")
