@@ -27,6 +27,10 @@ type upstreamClock struct {
 	// offset is upstream time minus proxy time, from the latest sample.
 	offset time.Duration
 	source string // "" (no sample), "answers" or "date"
+	// dateRaw is the latest Date header, while nothing better was seen,
+	// and dateAt the proxy's time when it came; parsed on demand.
+	dateRaw string
+	dateAt  time.Time
 }
 
 // Clock read results.
@@ -54,7 +58,7 @@ func (c *upstreamClock) Now(ctx context.Context) (time.Time, string) {
 		c.mu.Lock()
 		if err == nil {
 			c.readable = 1
-			c.offset, c.source = t.Sub(c.now()), "answers"
+			c.offset, c.source, c.dateRaw = t.Sub(c.now()), "answers", ""
 			c.mu.Unlock()
 			c.better.Store(true)
 			return t, clockExact
@@ -66,10 +70,11 @@ func (c *upstreamClock) Now(ctx context.Context) (time.Time, string) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.source == "" {
+	t, ok := c.estimate()
+	if !ok {
 		return time.Time{}, clockUnknown
 	}
-	return c.now().Add(c.offset), clockEstimated
+	return t, clockEstimated
 }
 
 // sample records a time the upstream stated: its control clock, or the
@@ -81,7 +86,7 @@ func (c *upstreamClock) sample(t time.Time) {
 		return
 	}
 	c.mu.Lock()
-	c.offset, c.source = t.Sub(c.now()), "answers"
+	c.offset, c.source, c.dateRaw = t.Sub(c.now()), "answers", ""
 	c.mu.Unlock()
 	c.better.Store(true)
 }
@@ -97,21 +102,34 @@ func (c *upstreamClock) date(h http.Header) {
 	if v == "" {
 		return
 	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return
-	}
+	// Kept as it came and parsed only when the time is asked for: most
+	// sessions never ask, and parsing every answer's Date costs.
+	at := c.now()
 	c.mu.Lock()
 	if c.source == "" || c.source == "date" {
-		c.offset, c.source = t.Add(500*time.Millisecond).Sub(c.now()), "date"
+		c.dateRaw, c.dateAt = v, at
 	}
 	c.mu.Unlock()
+}
+
+// estimate is the proxy's time plus the latest offset; c.mu is held.
+func (c *upstreamClock) estimate() (time.Time, bool) {
+	if c.dateRaw != "" && (c.source == "" || c.source == "date") {
+		if t, err := http.ParseTime(c.dateRaw); err == nil {
+			c.offset, c.source = t.Add(500*time.Millisecond).Sub(c.dateAt), "date"
+		}
+		c.dateRaw = ""
+	}
+	if c.source == "" {
+		return time.Time{}, false
+	}
+	return c.now().Add(c.offset), true
 }
 
 // forget drops every sample (the upstream was reset: its clock too).
 func (c *upstreamClock) forget() {
 	c.mu.Lock()
-	c.offset, c.source = 0, ""
+	c.offset, c.source, c.dateRaw = 0, "", ""
 	c.mu.Unlock()
 	c.better.Store(false)
 }
