@@ -28,6 +28,10 @@ const (
 	ChangeDelivery ChangeKind = "delivery" // Delivery is appended to task TaskID, whose status becomes Delivery.Status; PopPinned: it took the first pinned score
 	ChangeTrace    ChangeKind = "trace"    // Trace is appended to task TaskID
 	ChangeIdem     ChangeKind = "idem"     // Idem is a stored 2xx answer
+	// The per-task time and the cleanup (tasktime.go, cleanup.go).
+	ChangeTaskTime     ChangeKind = "taskTime"     // task TaskID's history moves Shift into the past
+	ChangeTaskRemoved  ChangeKind = "taskRemoved"  // task TaskID goes, with its idempotency keys
+	ChangeAgentRemoved ChangeKind = "agentRemoved" // agent AgentID goes, with its idempotency keys
 )
 
 // A task change is an upsert of a task's whole state (its traces aside).
@@ -54,6 +58,8 @@ type Change struct {
 	Agent     *Agent        `json:"agent,omitempty"`
 	Offset    time.Duration `json:"offset,omitempty"`
 	Idem      *IdemRecord   `json:"idem,omitempty"`
+	Shift     time.Duration `json:"shift,omitempty"`
+	AgentID   string        `json:"agentId,omitempty"`
 }
 
 // BidState is one bid's new status in a bidState change.
@@ -71,6 +77,9 @@ type TaskRecord struct {
 	Deliveries []Delivery `json:"deliveries,omitempty"`
 	Pinned     []float64  `json:"pinned,omitempty"`
 	Traces     []Trace    `json:"traces,omitempty"`
+	// Shift is how far AdvanceTaskTime has moved the task's history in all
+	// (its times above are already moved).
+	Shift time.Duration `json:"shift,omitempty"`
 }
 
 // IdemRecord is a stored idempotent answer.
@@ -121,7 +130,7 @@ func (s *Store) recordNewTask(t *task) {
 }
 
 func taskRecord(t *task, traces bool) TaskRecord {
-	r := TaskRecord{Task: t.Task, Assignee: t.assignee, Pinned: slices.Clone(t.pinned)}
+	r := TaskRecord{Task: t.Task, Assignee: t.assignee, Pinned: slices.Clone(t.pinned), Shift: t.shift}
 	for _, b := range t.bids {
 		r.Bids = append(r.Bids, *b)
 	}
@@ -254,6 +263,29 @@ func (s *Store) Apply(c Change) error {
 		s.idem.mu.Lock()
 		s.idem.entries[r.Scope] = &idemEntry{fingerprint: r.Fingerprint, stored: Stored{Status: r.Status, Body: r.Body}, at: r.At}
 		s.idem.mu.Unlock()
+	case c.Kind == ChangeTaskTime:
+		t, err := s.journalTask(c)
+		if err != nil {
+			return err
+		}
+		s.idem.mu.Lock()
+		s.shiftTask(t, c.Shift)
+		s.idem.mu.Unlock()
+	case c.Kind == ChangeTaskRemoved:
+		t, err := s.journalTask(c)
+		if err != nil {
+			return err
+		}
+		s.idem.mu.Lock()
+		s.removeTask(t)
+		s.idem.mu.Unlock()
+	case c.Kind == ChangeAgentRemoved:
+		if _, ok := s.agents[c.AgentID]; !ok {
+			return fmt.Errorf("journal: removal of unknown agent %q", c.AgentID)
+		}
+		s.idem.mu.Lock()
+		s.removeAgent(c.AgentID)
+		s.idem.mu.Unlock()
 	default:
 		return fmt.Errorf("journal: unknown or empty change %q", c.Kind)
 	}
@@ -320,6 +352,7 @@ func (s *Store) putTask(r TaskRecord, withTraces bool) {
 func (t *task) fill(r TaskRecord, withTraces bool) {
 	t.Task = r.Task
 	t.assignee = r.Assignee
+	t.shift = r.Shift
 	t.pinned = slices.Clone(r.Pinned)
 	t.bids = t.bids[:0]
 	for _, b := range r.Bids {

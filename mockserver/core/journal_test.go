@@ -129,6 +129,36 @@ func session(t *testing.T, s *Store, clock *fakeClock) {
 	must(err)
 	_, err = s.Advance(2 * time.Hour)
 	must(err)
+
+	// One task's time: a delivered task with a stored idempotent answer, and
+	// an open task that moves down the listing.
+	_, err = s.AdvanceTaskTime(seed(0), 7*time.Hour)
+	must(err)
+	_, err = s.AdvanceTaskTime(seed(5), 3*time.Hour)
+	must(err)
+	// Removals: a task with a bid, a trace and a key, and an agent with a key.
+	doomed, err := s.CreateTask(NewTask{Title: "doomed", Description: "d", Category: "coding", Band: "basic", PriceCents: 100})
+	must(err)
+	erin, err := s.CreateAgent("erin")
+	must(err)
+	_, err = s.AcceptBid(doomed.ID, bid(erin.ID, doomed.ID))
+	must(err)
+	_, err = s.AddProgress(erin.ID, doomed.ID, "e", "m", nil)
+	must(err)
+	for _, sc := range []IdemScope{
+		{Agent: erin.ID, Method: "POST", Path: "/v1/tasks/" + doomed.ID + "/progress", Key: "k2"},
+		{Agent: erin.ID, Method: "POST", Path: "/v1/tasks/" + seed(4) + "/bids", Key: "k3"},
+	} {
+		_, err = s.IdemBegin(sc, Fingerprint([]byte(`{}`)))
+		must(err)
+		s.IdemFinish(sc, 201, []byte(`{"ok":true}`))
+	}
+	_, err = s.RemoveTask(doomed.ID)
+	must(err)
+	_, err = s.RemoveTask(seed(2)) // a seed task, open and listed
+	must(err)
+	_, err = s.RemoveAgent(erin.ID)
+	must(err)
 }
 
 // exportJSON is a store's full export in a canonical order, as JSON.
@@ -209,7 +239,8 @@ func TestJournalReplayRebuildsEveryChangeKind(t *testing.T) {
 			clock := &fakeClock{now: epoch}
 			live = journalStore(t, clock, written, defects...)
 			session(t, live, clock)
-			for _, k := range []ChangeKind{ChangeReset, ChangeClock, ChangeAgent, ChangeTask, ChangeBid, ChangeBidState, ChangePin, ChangeDelivery, ChangeTrace, ChangeIdem} {
+			for _, k := range []ChangeKind{ChangeReset, ChangeClock, ChangeAgent, ChangeTask, ChangeBid, ChangeBidState, ChangePin, ChangeDelivery, ChangeTrace, ChangeIdem,
+				ChangeTaskTime, ChangeTaskRemoved, ChangeAgentRemoved} {
 				if kinds[k] == 0 {
 					t.Errorf("the session wrote no %s change", k)
 				}
@@ -285,6 +316,9 @@ func TestJournalApplyRefusesADanglingChange(t *testing.T) {
 		{Kind: ChangePin, TaskID: "nope", Pinned: []float64{0.5}},
 		{Kind: ChangeDelivery, TaskID: task, Delivery: &Delivery{Status: StatusDelivered}, PopPinned: true},
 		{Kind: ChangeTrace, TaskID: "nope", Trace: &Trace{}},
+		{Kind: ChangeTaskTime, TaskID: "nope", Shift: time.Hour},
+		{Kind: ChangeTaskRemoved, TaskID: "nope"},
+		{Kind: ChangeAgentRemoved, AgentID: "nope"},
 		{Kind: "mystery"},
 	} {
 		if err := s.Apply(c); err == nil {

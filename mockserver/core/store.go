@@ -32,6 +32,7 @@ type task struct {
 	deliveries []*Delivery
 	traces     []*Trace
 	pinned     []float64
+	shift      time.Duration // how far AdvanceTaskTime moved its history
 }
 
 // Store is the whole mock state. Every mutation is a method here, under one
