@@ -13,7 +13,8 @@ import (
 // control-api.yaml.
 
 func (m *Mock) capabilities(*call) reply {
-	return m.dataReply(http.StatusOK, Capabilities{Clock: true, PDQGPin: true, Reset: true, Agents: true, Poster: true, Events: true})
+	return m.dataReply(http.StatusOK, Capabilities{Clock: true, PDQGPin: true, Reset: true, Agents: true, Poster: true, Events: true,
+		TaskTime: true, Cleanup: true})
 }
 
 func (m *Mock) reset(*call) reply {
@@ -98,21 +99,30 @@ func (m *Mock) pinScores(c *call) reply {
 }
 
 func (m *Mock) advanceClock(c *call) reply {
-	var in struct {
-		Seconds *float64 `json:"seconds"`
-	}
-	if rep, ok := m.decode(c, &in); !ok {
+	d, rep, ok := m.seconds(c)
+	if !ok {
 		return rep
 	}
-	if in.Seconds == nil || *in.Seconds < 0 || math.IsInf(*in.Seconds, 0) || *in.Seconds > core.MaxClockOffset.Seconds() {
-		return m.errorReply(core.CodeBadRequest, "body field seconds: a number of seconds from 0 to 3153600000 (100 years)")
-	}
-	now, err := m.store.Advance(time.Duration(*in.Seconds * float64(time.Second)))
+	now, err := m.store.Advance(d)
 	if err != nil {
 		return m.fail(err)
 	}
 	m.RunPoster() // a bid due by the new time is accepted before the answer
 	return m.dataReply(http.StatusOK, clockView{Now: stamp(now)})
+}
+
+// seconds reads the {"seconds": N} body of the clock's and a task's advance.
+func (m *Mock) seconds(c *call) (time.Duration, reply, bool) {
+	var in struct {
+		Seconds *float64 `json:"seconds"`
+	}
+	if rep, ok := m.decode(c, &in); !ok {
+		return 0, rep, false
+	}
+	if in.Seconds == nil || *in.Seconds < 0 || math.IsInf(*in.Seconds, 0) || *in.Seconds > core.MaxClockOffset.Seconds() {
+		return 0, m.errorReply(core.CodeBadRequest, "body field seconds: a number of seconds from 0 to 3153600000 (100 years)"), false
+	}
+	return time.Duration(*in.Seconds * float64(time.Second)), reply{}, true
 }
 
 func (m *Mock) getClock(*call) reply {

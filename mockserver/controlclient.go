@@ -50,6 +50,9 @@ type Capabilities struct {
 	Agents  bool `json:"agents"`
 	Poster  bool `json:"poster,omitempty"` // optional: the simulated poster (GET/POST /poster)
 	Events  bool `json:"events,omitempty"` // optional: the event stream, the task list and the traces
+	// Optional, for a shared target: one task's time, and removing what a run created.
+	TaskTime bool `json:"taskTime,omitempty"` // POST /tasks/{taskId}/time/advance
+	Cleanup  bool `json:"cleanup,omitempty"`  // DELETE /tasks/{taskId} and /agents/{agentId}
 }
 
 // Poster is the simulated poster's settings (GET/POST /_control/poster).

@@ -27,10 +27,11 @@ type call struct {
 	query  url.Values
 }
 
-// newCall starts a request's way; a task route's first parameter is the task.
+// newCall starts a request's way; a task route's first parameter is the
+// task (an agent route's is not: its handler looks the agent up).
 func newCall(r *http.Request, op *operation, params []string) *call {
 	c := &call{r: r, op: op, params: params}
-	if len(params) > 0 {
+	if len(params) > 0 && op.params[0] == "taskId" {
 		c.taskID = params[0]
 	}
 	return c

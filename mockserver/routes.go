@@ -67,11 +67,14 @@ func controlHandlers() map[string]handler {
 		"advanceClock":    {run: (*Mock).advanceClock},
 		"getClock":        {run: (*Mock).getClock},
 		// The poster's view and the simulated poster (posterview.go, poster.go, events.go).
-		"listTasks":     {run: (*Mock).listControlTasks},
-		"getTaskTraces": {run: (*Mock).taskTraces},
-		"getPoster":     {run: (*Mock).getPoster},
-		"setPoster":     {run: (*Mock).setPoster},
-		"streamEvents":  {stream: (*Mock).streamEvents},
+		"listTasks":       {run: (*Mock).listControlTasks},
+		"getTaskTraces":   {run: (*Mock).taskTraces},
+		"getPoster":       {run: (*Mock).getPoster},
+		"setPoster":       {run: (*Mock).setPoster},
+		"streamEvents":    {stream: (*Mock).streamEvents},
+		"advanceTaskTime": {run: (*Mock).advanceTaskTime}, // control_time.go
+		"deleteTask":      {run: (*Mock).deleteTask},      // control_cleanup.go
+		"deleteAgent":     {run: (*Mock).deleteAgent},
 	}
 }
 
