@@ -104,23 +104,9 @@ func New(opts Options) (*Mock, error) {
 		Defects:  defects,
 		Observer: m.events,
 	}
-	var j *journal
-	if opts.StatePath != "" {
-		j = &journal{path: opts.StatePath, limit: compactBytes}
-		cfg.Journal = j.record
-	}
-	store, err := core.NewStore(cfg)
-	if err != nil {
-		return nil, err
-	}
-	if j != nil {
-		if err := j.open(store); err != nil {
-			return nil, err
-		}
-	}
-	m.store, m.journal = store, j
-	m.poster.start = start
-	m.applyPoster(start) // after the state file: bids pending there are the poster's too
+	// The documents first: once a state file is locked, nothing else may
+	// fail before the mock serves (a failed start would hold the lock for
+	// nothing, or leave it to the next Close).
 	agentDoc, err := jtb.LoadAgentAPI()
 	if err != nil {
 		return nil, err
@@ -135,6 +121,24 @@ func New(opts Options) (*Mock, error) {
 	if m.control, err = bindOperations(controlDoc, controlAPI, controlHandlers()); err != nil {
 		return nil, err
 	}
+	if opts.StatePath != "" {
+		m.journal = &journal{path: opts.StatePath, limit: compactBytes}
+		cfg.Journal = m.journal.record
+	}
+	if m.store, err = core.NewStore(cfg); err != nil {
+		return nil, err
+	}
+	if m.journal != nil {
+		if err := m.journal.open(m.store); err != nil {
+			return nil, err
+		}
+		if t := m.journal.restored.Torn; t != nil && opts.Logger != nil {
+			opts.Logger.Warn("state: dropped a torn journal tail, never acknowledged", "journal", m.journal.journalPath(),
+				"offset", t.Offset, "bytes", t.Bytes, "record", t.Record, "reason", t.Reason, "kept_in", t.KeptIn)
+		}
+	}
+	m.poster.start = start
+	m.applyPoster(start) // after the state file: bids pending there are the poster's too
 	return m, nil
 }
 
@@ -173,8 +177,11 @@ func (m *Mock) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	m.serve(rec, r)
+	// The mock's clock beside the wall clock (the line's time): they differ
+	// by design once the control API has moved the clock.
 	m.opts.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-		"auth", redactAuth(r.Header.Get("Authorization")), "duration", time.Since(start).Round(time.Microsecond))
+		"auth", redactAuth(r.Header.Get("Authorization")), "duration", time.Since(start).Round(time.Microsecond),
+		"mock_clock", stamp(m.store.Now()))
 }
 
 func (m *Mock) serve(w http.ResponseWriter, r *http.Request) {

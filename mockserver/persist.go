@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/gofrs/flock"
 	"github.com/jobtobot/jtb/mockserver/core"
 )
 
@@ -28,8 +29,10 @@ import (
 // bytes it is folded into a new snapshot and truncated; a crash between the
 // rename and the truncation is harmless, because the snapshot records the
 // last sequence number it holds and a replay skips older lines. A torn last
-// line (a crash in the middle of a write) is cut off at start: it was never
-// acknowledged.
+// line (a crash in the middle of a write) is cut off at start, reported
+// (Mock.Restored) and kept in path+".journal.torn": it was never
+// acknowledged. One mock at a time holds a state file: path+".lock" is
+// locked (flock) from start to stop and names the holder's pid.
 
 // compactBytes is the journal size that triggers a compaction.
 const compactBytes = 8 << 20
@@ -47,6 +50,9 @@ type journal struct {
 	syncMu     sync.Mutex
 	synced     atomic.Uint64
 	compacting atomic.Bool
+
+	lock     *flock.Flock // held from open to close (statelock.go)
+	restored Restored     // what open found
 }
 
 // line is one journal record.
@@ -63,8 +69,20 @@ type snapshotFile struct {
 
 func (j *journal) journalPath() string { return j.path + ".journal" }
 
-// open loads the snapshot, replays the journal and opens it for appending.
+// open takes the state file's lock, loads the snapshot, replays the journal
+// and opens it for appending. Without the lock it touches nothing.
 func (j *journal) open(store *core.Store) error {
+	if err := j.acquire(); err != nil {
+		return err
+	}
+	if err := j.load(store); err != nil {
+		j.release()
+		return err
+	}
+	return nil
+}
+
+func (j *journal) load(store *core.Store) error {
 	last, err := j.loadSnapshot(store)
 	if err != nil {
 		return err
@@ -74,6 +92,9 @@ func (j *journal) open(store *core.Store) error {
 		return fmt.Errorf("state: %w", err)
 	}
 	good, err := j.replay(f, store, &last)
+	if err == nil && j.restored.Torn != nil {
+		err = j.keepTorn(f, good)
+	}
 	if err != nil {
 		f.Close()
 		return err
@@ -94,6 +115,7 @@ func (j *journal) open(store *core.Store) error {
 	j.f, j.size = f, good
 	j.synced.Store(j.seq.Load())
 	store.Resume(last.At)
+	j.restored.count(store.Counts())
 	return nil
 }
 
@@ -111,19 +133,26 @@ func (j *journal) loadSnapshot(store *core.Store) (core.Change, error) {
 	}
 	store.Restore(snap.State)
 	j.seq.Store(snap.Seq)
+	j.restored.Snapshot = true
 	return core.Change{At: snap.State.Now}, nil
 }
 
 // replay applies the journal lines newer than the snapshot and returns the
-// length of the good prefix. Only the last line may be bad (torn); a bad
-// line with good lines after it is corruption, and the mock refuses to start.
+// length of the good prefix. Only the last line may be bad: a line cut short
+// (no line end) or one that is not a record. That is a torn write, never
+// acknowledged (an answer waits for the fsync of its whole line), and it is
+// dropped and reported (restored.Torn). A bad line with lines after it is
+// corruption: the mock refuses to start, and says where.
 func (j *journal) replay(f *os.File, store *core.Store, last *core.Change) (int64, error) {
 	r := bufio.NewReaderSize(f, 1<<16)
 	var good int64
 	for n := 1; ; n++ {
 		raw, err := r.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
-			return good, nil // a piece without '\n' is a torn write
+			if len(raw) > 0 {
+				j.restored.Torn = &TornTail{Offset: good, Bytes: int64(len(raw)), Record: n, Reason: "the record is cut short (no line end)"}
+			}
+			return good, nil
 		}
 		if err != nil {
 			return 0, fmt.Errorf("state: reading the journal: %w", err)
@@ -131,8 +160,12 @@ func (j *journal) replay(f *os.File, store *core.Store, last *core.Change) (int6
 		var rec line
 		if err := json.Unmarshal(raw, &rec); err != nil {
 			if _, more := r.Peek(1); more == nil {
-				return 0, fmt.Errorf("state: journal line %d is corrupt and is not the last: %w", n, err)
+				return 0, fmt.Errorf("state: journal %s: record %d (bytes %d to %d) is corrupt and records follow it (%v); "+
+					"the mock does not start on it: move the journal aside, or cut it there (truncate -s %d %s), which drops that record and every later one",
+					j.journalPath(), n, good, good+int64(len(raw)), err, good, j.journalPath())
 			}
+			rest, _ := io.Copy(io.Discard, r)
+			j.restored.Torn = &TornTail{Offset: good, Bytes: int64(len(raw)) + rest, Record: n, Reason: "the last record is not a valid record"}
 			return good, nil
 		}
 		good += int64(len(raw))
@@ -143,8 +176,34 @@ func (j *journal) replay(f *os.File, store *core.Store, last *core.Change) (int6
 			return 0, fmt.Errorf("state: journal line %d: %w", n, err)
 		}
 		j.seq.Store(rec.Seq)
+		j.restored.Records++
 		*last = rec.Change
 	}
+}
+
+// keepTorn copies the torn tail, from good to the end, to path.journal.torn
+// (appended, fsynced) before the journal is cut: nothing is dropped without
+// a trace, and the bytes can be read.
+func (j *journal) keepTorn(f *os.File, good int64) error {
+	t := j.restored.Torn
+	tail := make([]byte, t.Bytes)
+	if _, err := f.ReadAt(tail, good); err != nil {
+		return fmt.Errorf("state: reading the torn journal tail: %w", err)
+	}
+	t.KeptIn = j.journalPath() + ".torn"
+	out, err := os.OpenFile(t.KeptIn, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	if _, err := out.Write(tail); err != nil {
+		out.Close()
+		return fmt.Errorf("state: %w", err)
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return fmt.Errorf("state: %w", err)
+	}
+	return out.Close()
 }
 
 // record appends one change. It runs under the store's lock, so lines are in
@@ -259,8 +318,8 @@ func (j *journal) compact(store *core.Store) error {
 	})
 }
 
-// close compacts (a clean stop leaves one snapshot and an empty journal) and
-// closes the journal.
+// close compacts (a clean stop leaves one snapshot and an empty journal),
+// closes the journal and lets the state file go.
 func (j *journal) close(store *core.Store) error {
 	err := j.compact(store)
 	j.mu.Lock()
@@ -268,6 +327,7 @@ func (j *journal) close(store *core.Store) error {
 	if cerr := j.f.Close(); err == nil {
 		err = cerr
 	}
+	j.release()
 	return err
 }
 

@@ -25,6 +25,19 @@ func stateMock(t *testing.T, path string, clock *fakeClock) *Mock {
 	return m
 }
 
+// crash leaves m as a killed process would: the files as they are (no
+// compaction, no emptied lock file) and the lock let go, as the kernel lets
+// a dead process's locks go. m is unusable afterwards.
+func crash(t *testing.T, m *Mock) {
+	t.Helper()
+	m.closed.Do(func() {
+		m.journal.f.Close()
+		if err := m.journal.lock.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // serve sends one request straight to the handler.
 func serve(t *testing.T, m *Mock, method, path, key, body string, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
@@ -155,6 +168,7 @@ func TestStateSurvivesRestart(t *testing.T) {
 				}
 			}
 			// A crash is the process dying: the files stay as they are.
+			crash(t, m)
 			clock.now = Epoch // a fresh process's clock starts again
 			again := stateMock(t, path, clock)
 			defer again.Close()
@@ -200,6 +214,7 @@ func TestJournalTornTail(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			crash(t, m)
 			if err := os.WriteFile(path+".journal", tt.damage(data), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -214,13 +229,15 @@ func TestJournalTornTail(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer again.Close()
 			checkSession(t, again, w)
 			// the torn tail was cut, so new lines follow good ones
 			mustStatus(t, serve(t, again, "POST", "/_control/agents", "", `{"name":"dave"}`), 201)
-			if _, err := New(Options{StatePath: path, Clock: &fakeClock{now: Epoch}}); err != nil {
+			crash(t, again)
+			third, err := New(Options{StatePath: path, Clock: &fakeClock{now: Epoch}})
+			if err != nil {
 				t.Fatalf("journal after the cut: %v", err)
 			}
+			third.Close()
 		})
 	}
 }
@@ -240,6 +257,7 @@ func TestCompactionCrashBeforeTruncate(t *testing.T) {
 	if err := m.journal.compact(m.store); err != nil {
 		t.Fatal(err)
 	}
+	crash(t, m)
 	if err := os.WriteFile(path+".journal", old, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -340,8 +358,13 @@ func TestJournalBytesPerBidDoNotGrow(t *testing.T) {
 // answers in id order, as JSON.
 func canonicalExport(t *testing.T, m *Mock) string {
 	t.Helper()
+	return canonicalStore(t, m.store)
+}
+
+func canonicalStore(t *testing.T, store *core.Store) string {
+	t.Helper()
 	var out []byte
-	err := m.store.Export(func(snap core.Snapshot) error {
+	err := store.Export(func(snap core.Snapshot) error {
 		slices.SortFunc(snap.Agents, func(a, b core.Agent) int { return strings.Compare(a.ID, b.ID) })
 		slices.SortFunc(snap.Tasks, func(a, b core.TaskRecord) int { return strings.Compare(a.ID, b.ID) })
 		slices.SortFunc(snap.Idem, func(a, b core.IdemRecord) int { return strings.Compare(fmt.Sprint(a.Scope), fmt.Sprint(b.Scope)) })
@@ -404,11 +427,21 @@ func TestRestartRebuildsTheSameState(t *testing.T) {
 	mustStatus(t, serve(t, m, "POST", "/v1/tasks/"+seedTask+"/bids", alphaKey, `{"proposedPrice":8,"coverLetter":"seed too"}`), 201)
 	mustStatus(t, serve(t, m, "POST", "/_control/tasks/"+seedTask+"/bids/"+bid["id"].(string)+"/accept", "", ""), 200)
 	mustStatus(t, serve(t, m, "POST", "/_control/tasks/"+w.open+"/pdqg", "", `{"scores":[0.7]}`), 200)
+	// One task's time, an open one's too (it moves in the listing), and the
+	// cleanup: a task with a bid, and an agent.
+	mustStatus(t, serve(t, m, "POST", "/_control/tasks/"+w.claimed+"/time/advance", "", `{"seconds":7200}`), 200)
+	mustStatus(t, serve(t, m, "POST", "/_control/tasks/"+w.open+"/time/advance", "", `{"seconds":600}`), 200)
+	doomed := mustStatus(t, serve(t, m, "POST", "/_control/tasks", "", `{"title":"T","description":"D","category":"data","band":"basic","price":"3.00"}`), 201)["id"].(string)
+	mustStatus(t, serve(t, m, "POST", "/v1/tasks/"+doomed+"/bids", bravoKey, `{"proposedPrice":2,"coverLetter":"gone soon"}`), 201)
+	mustStatus(t, serve(t, m, "DELETE", "/_control/tasks/"+doomed, "", ""), 200)
+	temp := mustStatus(t, serve(t, m, "POST", "/_control/agents", "", `{"name":"temp"}`), 201)["id"].(string)
+	mustStatus(t, serve(t, m, "DELETE", "/_control/agents/"+temp, "", ""), 200)
 
 	wantExport, wantList := canonicalExport(t, m), listingPages(t, m)
 	if fi, err := os.Stat(path); err == nil {
 		t.Fatalf("a snapshot exists (%d B): this restart is to read the journal alone", fi.Size())
 	}
+	crash(t, m)
 	clock.now = Epoch // a fresh process
 	again := stateMock(t, path, clock)
 	defer again.Close()

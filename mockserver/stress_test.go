@@ -75,6 +75,7 @@ func TestStressInvariants(t *testing.T) {
 	wg.Wait()
 	checkStress(t, "live", m, log, taskIDs, keys, agentOf)
 	// Crash: no Close, the files stay as they are.
+	crash(t, m)
 	again, err := New(Options{StatePath: path})
 	if err != nil {
 		t.Fatal(err)
