@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -26,14 +28,21 @@ func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
 
 // runMock serves the reference mock until ctx is cancelled (SIGINT/SIGTERM).
 func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runMockWith(ctx, args, stdout, stderr, lookupHost)
+}
+
+// runMockWith is runMock with the resolver of --addr's host name, which the
+// token rule asks whether the mock listens beyond loopback.
+func runMockWith(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) ([]netip.Addr, error)) int {
 	fs := flag.NewFlagSet("jtb mock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:4010", "listen address")
 	fixtureDir := fs.String("fixtures", "", "directory with tasks.json and agents.json (default: the embedded fixtures)")
 	// The env value is read after parsing, not given as the flag's default:
 	// -h prints defaults, and the token is a secret.
-	token := fs.String("control-token", "", "require this bearer token on /_control (env "+suites.EnvControlToken+"; default: open)")
-	state := fs.String("state", "", "keep the state in this file across restarts and crashes (default: in memory)")
+	token := fs.String("control-token", "", "require this bearer token on /_control (env "+suites.EnvControlToken+"; default: open on loopback, a drawn token beyond it)")
+	controlOpen := fs.Bool("control-open", false, "listening beyond loopback, leave /_control open without a token (default: a token is drawn and printed)")
+	state := fs.String("state", "", "keep the state in this file across restarts and crashes (default: in memory; one mock per file)")
 	limits := mockserver.DefaultLimits()
 	fs.DurationVar(&limits.ReadHeaderTimeout, "read-header-timeout", limits.ReadHeaderTimeout, "close a connection whose request headers take longer")
 	fs.DurationVar(&limits.ReadTimeout, "read-timeout", limits.ReadTimeout, "close a connection whose whole request takes longer")
@@ -68,13 +77,18 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitOK
 		}
 	}
+	access, err := decideControl(*addr, *token, *controlOpen, lookup, rand.Reader)
+	if err != nil {
+		fmt.Fprintf(stderr, "jtb mock: %v\n", err)
+		return exitConfig
+	}
 	// One log line per request: buffered, or under load the unbuffered
 	// write of each line (a syscall under the logger's lock) shows in the
 	// tail latency. It is flushed every 100 ms and when the mock stops.
 	requestLog := newFlushingWriter(stderr, time.NewTicker(100*time.Millisecond))
 	defer requestLog.Close()
 	opts := mockserver.Options{
-		ControlToken: *token,
+		ControlToken: access.token,
 		Defects:      defects,
 		Logger:       slog.New(slog.NewTextHandler(requestLog, nil)),
 		StatePath:    *state,
@@ -110,11 +124,15 @@ func runMock(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(keys) > 0 {
 		fmt.Fprintf(&banner, "try:\n  curl -H 'Authorization: Bearer %s' '%s/v1/tasks/available?limit=2'\n", shownKey(keys[0]), base)
 	}
-	if *state != "" {
-		fmt.Fprintf(&banner, "  state file: %s\n", *state)
+	banner.WriteString(controlBanner(access, base))
+	if r, ok := m.Restored(); ok {
+		banner.WriteString(restoredBanner(r))
 	}
-	posterBanner(&banner, base, *token != "", opts)
+	posterBanner(&banner, base, access.token != "", opts)
 	io.WriteString(stdout, banner.String())
+	if access.exposed && access.token == "" {
+		fmt.Fprintf(stderr, "jtb mock: WARNING: the control API at %s/_control is open to the network (--control-open)\n", base)
+	}
 	// The poster decides on every request; between requests this ticker
 	// lets a watcher of the event stream see an accept when it falls due.
 	tickCtx, stopTicker := context.WithCancel(ctx)
