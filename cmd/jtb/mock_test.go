@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -111,10 +112,17 @@ type runningMock struct {
 // test's end.
 func startMockCmd(t *testing.T, args ...string) runningMock {
 	t.Helper()
+	return startMockCmdWith(t, lookupHost, "127.0.0.1:0", args...)
+}
+
+// startMockCmdWith is startMockCmd on addr (which must bind 127.0.0.1), with
+// lookup as the resolver of the token rule.
+func startMockCmdWith(t *testing.T, lookup func(string) ([]netip.Addr, error), addr string, args ...string) runningMock {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	m := runningMock{out: &syncBuffer{}, errOut: &syncBuffer{}}
 	done := make(chan int, 1)
-	go func() { done <- runMock(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), m.out, m.errOut) }()
+	go func() { done <- runMockWith(ctx, append([]string{"--addr", addr}, args...), m.out, m.errOut, lookup) }()
 	m.stop = func() int {
 		cancel()
 		select {

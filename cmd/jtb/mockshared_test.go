@@ -98,39 +98,10 @@ func TestDecideControl(t *testing.T) {
 // startExposedMock runs jtb mock on localhost, with a resolver that tells
 // the token rule localhost is a LAN address: the mock then takes the path of
 // one listening beyond loopback, while the test still binds 127.0.0.1.
-func startExposedMock(t *testing.T, args ...string) (base string, out, errOut *syncBuffer, stop func() int) {
+func startExposedMock(t *testing.T, args ...string) runningMock {
 	t.Helper()
 	lan := func(string) ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("192.0.2.10")}, nil }
-	ctx, cancel := context.WithCancel(context.Background())
-	out, errOut = &syncBuffer{}, &syncBuffer{}
-	done := make(chan int, 1)
-	go func() {
-		done <- runMockWith(ctx, append([]string{"--addr", "localhost:0"}, args...), out, errOut, lan)
-	}()
-	t.Cleanup(cancel)
-	stop = func() int {
-		cancel()
-		select {
-		case code := <-done:
-			return code
-		case <-time.After(20 * time.Second):
-			t.Fatal("did not stop after cancel")
-			return -1
-		}
-	}
-	urlLine := regexp.MustCompile(`at (http://127\.0\.0\.1:\d+) `)
-	for deadline := time.After(10 * time.Second); ; {
-		if m := urlLine.FindStringSubmatch(out.String()); m != nil {
-			return m[1], out, errOut, stop
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("exited early with %d: %s", code, errOut.String())
-		case <-deadline:
-			t.Fatal("no base URL printed")
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	return startMockCmdWith(t, lan, "localhost:0", args...)
 }
 
 func statusOf(t *testing.T, method, url, auth, body string) int {
@@ -157,7 +128,8 @@ func statusOf(t *testing.T, method, url, auth, body string) int {
 // token, the mock prints a drawn token once and requires it on every control
 // call; the Agent API is as before.
 func TestExposedMockRequiresTheDrawnToken(t *testing.T) {
-	base, out, errOut, stop := startExposedMock(t)
+	m := startExposedMock(t)
+	base, out, errOut, stop := m.base, m.out, m.errOut, m.stop
 	token := regexp.MustCompile(`control token: (jtb_ctl_[0-9a-f]{48})\n`).FindStringSubmatch(out.String())
 	if token == nil {
 		t.Fatalf("no drawn token in the banner:\n%s", out.String())
@@ -200,7 +172,8 @@ func TestExposedMockRequiresTheDrawnToken(t *testing.T) {
 // beyond loopback, and every start says so.
 func TestExposedMockControlOpen(t *testing.T) {
 	for range 2 {
-		base, out, errOut, stop := startExposedMock(t, "--control-open")
+		m := startExposedMock(t, "--control-open")
+		base, out, errOut, stop := m.base, m.out, m.errOut, m.stop
 		if got := statusOf(t, "GET", base+"/_control/capabilities", "", ""); got != http.StatusOK {
 			t.Errorf("--control-open: %d, want 200", got)
 		}
