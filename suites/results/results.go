@@ -56,6 +56,9 @@ type Run struct {
 	NotRun    []Count       `json:"notRun"` // why the others did not, most common first
 	Errors    int           `json:"errors"` // specs that could not drive the target
 	Duration  time.Duration `json:"duration"`
+	// Footprint is what the run left on the target; the caller sets it
+	// once the run has cleaned up (suites.Env.Finish). nil: not known.
+	Footprint *Footprint `json:"footprint,omitempty"`
 }
 
 // Count is how many specs share one reason.
