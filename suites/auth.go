@@ -73,7 +73,7 @@ func (s *specs) authSpecs() {
 				if !s.env.Caps.Agents {
 					Skip("the control API cannot create agents (capabilities.agents is false)")
 				}
-				x := post(s.env.Control, "/_control/agents", map[string]string{"name": "jtb-check-auth"})
+				x := s.newAgent("jtb-check-auth")
 				succeeded(x, "the control API could not create an agent")
 				key, ok := dataField[string](x.Body, "apiKey")
 				if !ok {

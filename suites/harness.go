@@ -2,10 +2,12 @@ package suites
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/jobtobot/jtb/suites/results"
 	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
 )
 
 // harnessSpecs are the specs of the CTL clauses: the control API is the
@@ -34,7 +36,7 @@ func (s *specs) harnessSpecs() {
 				if !s.env.Caps.Agents {
 					Skip("the control API cannot create agents (capabilities.agents is false)")
 				}
-				x := post(s.env.Control, "/_control/agents", map[string]string{"name": "jtb-check-harness"})
+				x := s.newAgent("jtb-check-harness")
 				succeeded(x, "the control API could not create an agent")
 				noFindingsOf("JTB-CTL-002")
 			})
@@ -61,6 +63,44 @@ func (s *specs) harnessSpecs() {
 			s.it("JTB-CTL-007", "POST /_control/tasks/{taskId}/pdqg answers as control-api.yaml documents", func() {
 				s.pin(s.newTask(category()), 0.5)
 				noFindingsOf("JTB-CTL-007")
+			})
+		})
+		// The shared-target capabilities: each call once, on a task or an
+		// agent of the spec's own (a removed one is then gone for its
+		// cleanup too, which counts that as done).
+		s.with("a shared target", needs(NeedControl, NeedWrites), func() {
+			s.it("JTB-CTL-010", "POST /_control/tasks/{taskId}/time/advance answers as control-api.yaml documents", func() {
+				if !s.env.Caps.TaskTime {
+					Skip("the control API moves no task's own time (capabilities.taskTime is false)")
+				}
+				s.moveTime(s.newTask(category()), 0)
+				noFindingsOf("JTB-CTL-010")
+			})
+			s.it("JTB-CTL-011", "DELETE /_control/tasks/{taskId} answers as control-api.yaml documents, and the task is gone", func() {
+				if !s.env.Caps.Cleanup {
+					Skip("the control API removes nothing (capabilities.cleanup is false)")
+				}
+				id := s.newTask(category())
+				succeeded(s.env.Control.Do(Request{Method: http.MethodDelete, Path: "/_control/tasks/" + id}), "the control API could not remove a task")
+				Expect(get(s.env.Control, "/_control/tasks/"+id).Status).To(Equal(http.StatusNotFound), "the removed task is still there")
+				Expect(get(s.env.A, taskPath(id, "traces")).Status).To(Equal(http.StatusNotFound), "the Agent API still knows the removed task")
+				noFindingsOf("JTB-CTL-011")
+			})
+			s.it("JTB-CTL-012", "DELETE /_control/agents/{agentId} answers as control-api.yaml documents, and the key is refused", func() {
+				if !s.env.Caps.Cleanup || !s.env.Caps.Agents {
+					Skip("the control API cannot create and remove an agent (capabilities.agents or cleanup is false)")
+				}
+				x := s.newAgent("jtb-check-cleanup")
+				succeeded(x, "the control API could not create an agent")
+				id, okID := dataField[string](x.Body, "id")
+				key, okKey := dataField[string](x.Body, "apiKey")
+				if !okID || !okKey {
+					setupFailed("the control API could not create an agent", x, "the answer has no data.id and data.apiKey")
+				}
+				succeeded(s.env.Control.Do(Request{Method: http.MethodDelete, Path: "/_control/agents/" + id}), "the control API could not remove an agent")
+				x = s.env.Anonymous.Do(Request{Method: http.MethodGet, Path: "/v1/tasks/available?limit=1", Auth: "Bearer " + key})
+				Expect(x.Status).To(Equal(http.StatusUnauthorized), "the removed agent's key is still accepted\n%s", x)
+				noFindingsOf("JTB-CTL-012")
 			})
 		})
 		s.with("moving the clock", needs(NeedControl, NeedWrites, NeedClock), func() {

@@ -2,9 +2,12 @@ package suites_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/jobtobot/jtb/fixtures"
 	"github.com/jobtobot/jtb/mockserver"
@@ -57,6 +60,48 @@ func TestSuites(t *testing.T) {
 			}
 		})
 	}
+	var before int
+	if mock {
+		before = openTasks(t, target)
+	}
 	RegisterFailHandler(suites.FailHandler)
 	RunSpecs(t, "JobToBot Agent API")
+	foot := env.Finish(context.Background())
+	t.Logf("footprint: %v", foot.Lines())
+	if !mock {
+		return
+	}
+	// The mock offers taskTime and cleanup: the run leaves no trace.
+	if len(foot.Left) > 0 || foot.Tasks.Created == 0 || foot.Tasks.Removed != foot.Tasks.Created || foot.Agents.Removed != foot.Agents.Created {
+		t.Errorf("the run left on the mock: %+v", foot)
+	}
+	if !foot.TaskTime || foot.Advanced != 0 || !foot.ClockRead || foot.Moved > time.Minute || foot.Moved < -time.Minute {
+		t.Errorf("the run moved the mock's clock: %+v", foot)
+	}
+	if after := openTasks(t, target); after != before {
+		t.Errorf("the listing's total_estimate went from %d to %d", before, after)
+	}
+}
+
+// openTasks is the unfiltered listing's total_estimate.
+func openTasks(t *testing.T, target suites.Target) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, target.BaseURL+"/v1/tasks/available?limit=1", nil)
+	req.Header.Set("Authorization", "Bearer "+target.APIKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Data struct {
+			Pagination struct {
+				TotalEstimate int `json:"total_estimate"`
+			} `json:"pagination"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		t.Fatal(err)
+	}
+	return page.Data.Pagination.TotalEstimate
 }

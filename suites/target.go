@@ -92,6 +92,10 @@ type Capabilities struct {
 	PDQGPin bool `json:"pdqgPin"`
 	Reset   bool `json:"reset"`
 	Agents  bool `json:"agents"`
+	// For a shared target: one task's time moves alone, and what a run
+	// created can be removed (footprint.go).
+	TaskTime bool `json:"taskTime"`
+	Cleanup  bool `json:"cleanup"`
 }
 
 // Env is a target and how the suite reaches it: clients for two agents and
@@ -114,6 +118,7 @@ type Env struct {
 	explicitControl bool
 	spec            *specContext
 	life            *lifeline
+	foot            *footprint
 	httpc           *http.Client
 	agentRouter     routers.Router
 	relaxedRouter   routers.Router
@@ -142,7 +147,8 @@ func NewEnv(t Target, cat *catalogue.Catalogue) (*Env, error) {
 			return nil, err
 		}
 	}
-	e := &Env{Target: t, Catalogue: cat, redact: t.Redactor(), explicitControl: explicit, spec: &specContext{}, life: &lifeline{}}
+	e := &Env{Target: t, Catalogue: cat, redact: t.Redactor(), explicitControl: explicit, spec: &specContext{}, life: &lifeline{},
+		foot: &footprint{}}
 	var err error
 	if e.agentRouter, _, err = jtb.NewAgentRouter(); err != nil {
 		return nil, err
@@ -246,6 +252,7 @@ func (e *Env) Connect(ctx context.Context) error {
 			return err
 		}
 	}
+	e.startFootprint(ctx)
 	return nil
 }
 
@@ -297,7 +304,8 @@ func (e *Env) findControl(ctx context.Context) error {
 	return nil
 }
 
-// createAgent asks the control API for an agent and returns its key.
+// createAgent asks the control API for an agent and returns its key; the
+// agent is the run's, removed by Finish.
 func (e *Env) createAgent(ctx context.Context) (string, error) {
 	x, err := e.Control.do(ctx, Request{Method: http.MethodPost, Path: "/_control/agents", Body: JSON(map[string]string{"name": "jtb-check"})})
 	if err != nil {
@@ -307,6 +315,12 @@ func (e *Env) createAgent(ctx context.Context) (string, error) {
 	if x.Status/100 != 2 || key == "" {
 		return "", fmt.Errorf("creating an agent through the control API failed: POST /_control/agents answered %d without data.apiKey", x.Status)
 	}
+	// Finish removes it when the run ends.
+	id, _ := dataField[string](x.Body, "id")
+	e.foot.created("agent")
+	e.foot.mu.Lock()
+	e.foot.runAgents = append(e.foot.runAgents, id)
+	e.foot.mu.Unlock()
 	return key, nil
 }
 

@@ -78,14 +78,29 @@ func idOf(x *Exchange, what string) string {
 	return id
 }
 
-// newTask creates an open task through the control API.
+// newTask creates an open task through the control API; it is removed
+// when the spec ends (footprint.go).
 func (s *specs) newTask(cat string) string {
 	GinkgoHelper()
 	x := post(s.env.Control, "/_control/tasks", map[string]string{
 		"title": "Summarize a report", "description": "A task created by jtb check.",
 		"category": cat, "band": "standard", "price": "15.00",
 	})
-	return idOf(x, "the control API could not create a task")
+	id := idOf(x, "the control API could not create a task")
+	s.track("task", id)
+	return id
+}
+
+// newAgent asks the control API for an agent and returns the answer for
+// the spec to judge; an agent it created is removed when the spec ends.
+func (s *specs) newAgent(name string) *Exchange {
+	GinkgoHelper()
+	x := post(s.env.Control, "/_control/agents", map[string]string{"name": name})
+	if x.Status/100 == 2 {
+		id, _ := dataField[string](x.Body, "id")
+		s.track("agent", id)
+	}
+	return x
 }
 
 // newTasks creates n open tasks in one category and returns their ids.
@@ -288,6 +303,48 @@ func (s *specs) advance(d time.Duration) {
 	GinkgoHelper()
 	x := post(s.env.Control, "/_control/clock/advance", map[string]any{"seconds": int64(d / time.Second)})
 	succeeded(x, "the control API could not move the clock")
+	s.env.foot.advanced(d, false)
+}
+
+// moveTime moves time forward by d for one task: the task's own time where
+// the control API offers it (capabilities.taskTime), else the server's
+// clock, which every other user of a shared target reads too (the run's
+// footprint then says by how much).
+func (s *specs) moveTime(taskID string, d time.Duration) {
+	GinkgoHelper()
+	if !s.env.Caps.TaskTime {
+		s.advance(d)
+		return
+	}
+	before, seen := s.submittedAt(taskID)
+	x := post(s.env.Control, "/_control/tasks/"+taskID+"/time/advance", map[string]any{"seconds": int64(d / time.Second)})
+	const what = "the control API could not move the task's time"
+	succeeded(x, what)
+	s.env.foot.advanced(d, true)
+	// A harness that says it moved the task's time and did not would fail
+	// the window's MUST specs for nothing the Agent API did: where the
+	// poster's view shows the delivery's submittedAt, it must have moved.
+	if after, ok := s.submittedAt(taskID); seen && ok {
+		if want := before.Add(-d.Truncate(time.Second)); after.Sub(want).Abs() > time.Millisecond {
+			setupFailed(what, x, fmt.Sprintf("the task's delivery was submitted at %s before and at %s after, not %s earlier",
+				before.Format(time.RFC3339Nano), after.Format(time.RFC3339Nano), d.Truncate(time.Second)))
+		}
+	}
+}
+
+// submittedAt is the task's first delivery's submittedAt in the poster's
+// view, when it shows one (the field is optional).
+func (s *specs) submittedAt(taskID string) (time.Time, bool) {
+	GinkgoHelper()
+	x := get(s.env.Control, "/_control/tasks/"+taskID)
+	deliveries, _ := dataField[[]struct {
+		SubmittedAt string `json:"submittedAt"`
+	}](x.Body, "deliveries")
+	if x.Status/100 != 2 || len(deliveries) == 0 {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339Nano, deliveries[0].SubmittedAt)
+	return t, err == nil
 }
 
 func mustTime(s string) time.Time {
