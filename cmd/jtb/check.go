@@ -193,8 +193,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	reporterConfig.NoColor = true
 	ginkgo.RunSpecs(failRecorder{}, "JobToBot Agent API", suiteConfig, reporterConfig)
 	fmt.Fprintln(out)
+	// The run's own agents go, and the clock is read again.
+	footprint := env.Finish(ctx)
 
 	run := results.Build(report, cat, results.Options{LabelFilter: o.labelFilter, Redact: redact.String})
+	run.Footprint = &footprint
 	if err := writeReports(report, run, o, redact); err != nil {
 		fmt.Fprintf(stderr, "jtb check: %v\n", err)
 		return exitConfig

@@ -43,6 +43,11 @@ func printRun(w io.Writer, run *results.Run, strict bool) {
 	for _, n := range run.NotRun {
 		fmt.Fprintf(w, "skipped %d: %s\n", n.N, n.Reason)
 	}
+	if run.Footprint != nil {
+		for _, line := range run.Footprint.Lines() {
+			fmt.Fprintln(w, line)
+		}
+	}
 	fmt.Fprintln(w, verdictLine(run, strict))
 	fmt.Fprintln(w, ranLine(run))
 }

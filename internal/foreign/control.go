@@ -36,7 +36,7 @@ func (s *Server) controlCall(r *http.Request, path string) answer {
 	segs := strings.Split(strings.Trim(path, "/"), "/") // _control, tasks, {id}, bids, {id}, accept
 	pattern := slices.Clone(segs[1:])
 	for i := 1; i < len(pattern); i++ {
-		if pattern[i-1] == "tasks" || pattern[i-1] == "bids" {
+		if pattern[i-1] == "tasks" || pattern[i-1] == "bids" || pattern[i-1] == "agents" {
 			pattern[i] = "{id}"
 		}
 	}
@@ -45,11 +45,17 @@ func (s *Server) controlCall(r *http.Request, path string) answer {
 	innerSegs := strings.Split(strings.Trim(inner, "/"), "/")
 	switch route {
 	case "GET capabilities":
-		return s.own(http.StatusOK, map[string]any{
-			"clock": true, "pdqgPin": true, "reset": true, "agents": true, "events": false, "version": "fx-2",
-		})
+		caps := map[string]any{"clock": true, "pdqgPin": true, "reset": true, "agents": true, "events": false, "version": "fx-2"}
+		if s.opts.SharedTarget {
+			caps["taskTime"], caps["cleanup"] = true, true
+		}
+		return s.own(http.StatusOK, caps)
 	case "POST tasks/{id}/pdqg":
 		return s.replacePins(r.Context(), innerSegs[2], body)
+	case "POST tasks/{id}/time/advance", "DELETE tasks/{id}", "DELETE agents/{id}":
+		if !s.opts.SharedTarget {
+			return s.errorAnswer(http.StatusNotFound, "NOT_FOUND")
+		}
 	}
 	if len(body) <= mockserver.MaxBody {
 		body = mapStrings(body, s.ids.innerString)
@@ -91,6 +97,26 @@ func (s *Server) controlCall(r *http.Request, path string) answer {
 			}
 			json.Unmarshal(body, &req)
 			reshape = func(d *node) { d.set("advancedSeconds", literal(cmpOr(req.Seconds.String(), "0"))) }
+		case "POST tasks/{id}/time/advance":
+			var req struct {
+				Seconds json.Number `json:"seconds"`
+			}
+			json.Unmarshal(body, &req)
+			reshape = func(d *node) {
+				task := &node{kind: 'o', keys: d.keys, vals: d.vals}
+				listingShape(task)
+				*d = node{kind: 'o', keys: []string{"task", "movedSeconds"}, vals: []*node{task, literal(cmpOr(req.Seconds.String(), "0"))}}
+			}
+		case "DELETE tasks/{id}":
+			s.mu.Lock()
+			delete(s.pins, innerSegs[2])
+			s.mu.Unlock()
+			return answer{status: http.StatusNoContent, header: s.outerHeader(answer{header: a.header})}
+		case "DELETE agents/{id}":
+			s.mu.Lock()
+			delete(s.agents, innerSegs[2])
+			s.mu.Unlock()
+			return answer{status: http.StatusNoContent, header: s.outerHeader(answer{header: a.header})}
 		case "POST reset":
 			s.mu.Lock()
 			s.pins = map[string]*pinQueue{}

@@ -37,7 +37,8 @@
 //     ones instead of adding to them, answered {"task", "scores"} (the
 //     proxy holds them and pins one on the mock just before each
 //     delivery); an advanced clock answered with the seconds it moved; a
-//     reset answered {"reset": true}.
+//     reset answered {"reset": true}; no per-task time and no cleanup
+//     (unless Options.SharedTarget).
 //   - SHOULD decisions decided otherwise: a placed bid is answered 200
 //     (ours: 201); PDQG verdicts are "rejected", "warning" and "passed"
 //     (ours: reject, warn, pass); a replay carries no Idempotent-Replayed
@@ -74,6 +75,12 @@ type Options struct {
 	// IgnoreIdempotencyKey: the Idempotency-Key header is dropped, so a
 	// retry runs again (breaks the replay, a MUST).
 	IgnoreIdempotencyKey bool
+	// SharedTarget: the control API offers the capabilities of a staging
+	// others use (taskTime, cleanup), in shapes of its own: a task's time
+	// moved answered {"task", "movedSeconds"}, a removal answered 204 with
+	// no body. Without it those calls are unknown paths (404), as on a
+	// control API that lacks them. Not a broken variant: a choice.
+	SharedTarget bool
 }
 
 // Server is a running foreign server, closed with its test.
