@@ -47,6 +47,10 @@ const (
 	eventAgent         = "agent.created"
 	eventPosterChanged = "poster.changed"
 	eventReset         = "reset"
+	// For a shared target (control_time.go, control_cleanup.go).
+	eventTaskTime     = "task.timeMoved"
+	eventTaskRemoved  = "task.removed"
+	eventAgentRemoved = "agent.removed"
 )
 
 // eventData is the data line of one event: its type says which of the
@@ -68,6 +72,7 @@ type eventData struct {
 	Agent       *agentName    `json:"agent,omitempty"`
 	Poster      *Poster       `json:"poster,omitempty"`
 	LastEventID *uint64       `json:"lastEventId,omitempty"`
+	Seconds     int64         `json:"seconds,omitempty"` // task.timeMoved
 }
 
 type agentName struct {
@@ -165,6 +170,12 @@ func (h *hub) Observe(c core.Change) {
 		}
 	case core.ChangeReset:
 		h.publish(eventData{Type: eventReset, At: at})
+	case core.ChangeTaskTime:
+		h.publish(eventData{Type: eventTaskTime, At: at, TaskID: c.TaskID, Seconds: int64(c.Shift / time.Second)})
+	case core.ChangeTaskRemoved:
+		h.publish(eventData{Type: eventTaskRemoved, At: at, TaskID: c.TaskID})
+	case core.ChangeAgentRemoved:
+		h.publish(eventData{Type: eventAgentRemoved, At: at, AgentID: c.AgentID})
 	}
 }
 

@@ -111,6 +111,15 @@ func TestEventStreamTellsTheWholeFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := c.ts.Control.AdvanceTaskTime(ctx, task, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ts.Control.DeleteAgent(ctx, agent.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ts.Control.DeleteTask(ctx, task); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.ts.Control.SetPoster(ctx, Poster{AutoAccept: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +128,7 @@ func TestEventStreamTellsTheWholeFlow(t *testing.T) {
 	}
 
 	want := []string{eventTaskCreated, eventBidPlaced, eventBidPlaced, eventBidRejected, eventBidAccepted, eventTrace,
-		eventPinned, eventDelivery, eventClock, eventAgent, eventPosterChanged, eventReset}
+		eventPinned, eventDelivery, eventClock, eventAgent, eventTaskTime, eventAgentRemoved, eventTaskRemoved, eventPosterChanged, eventReset}
 	var got []Event
 	for range want {
 		ev, err := s.Next()
@@ -142,7 +151,13 @@ func TestEventStreamTellsTheWholeFlow(t *testing.T) {
 	if !slices.Equal(types, want) {
 		t.Fatalf("events %v, want %v", types, want)
 	}
-	var rejected, accepted, delivered, trace eventData
+	var rejected, accepted, delivered, trace, moved, agentGone, taskGone eventData
+	got[10].Decode(&moved)
+	got[11].Decode(&agentGone)
+	got[12].Decode(&taskGone)
+	if moved.TaskID != task || moved.Seconds != 3600 || agentGone.AgentID != agent.ID || taskGone.TaskID != task {
+		t.Errorf("shared-target events: %s %s %s", got[10].Data, got[11].Data, got[12].Data)
+	}
 	got[3].Decode(&rejected)
 	got[4].Decode(&accepted)
 	got[5].Decode(&trace)

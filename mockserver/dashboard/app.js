@@ -186,7 +186,13 @@
       case 'bid.rejected':
       case 'delivery.scored':
       case 'pdqg.pinned':
+      case 'task.timeMoved':
         refreshTask(ev.taskId);
+        return;
+      case 'task.removed':
+        if (state.open.delete(ev.taskId)) state.openTotal = Math.max(0, state.openTotal - 1);
+        state.claimed.delete(ev.taskId);
+        scheduleRender();
         return;
       case 'trace.added':
         if (ev.taskId === state.watch) addTrace(ev.trace, true);
@@ -197,7 +203,7 @@
       case 'clock.moved':
         syncClock(ev.now);
         return;
-      default: // agent.created and types this page does not know
+      default: // agent.created, agent.removed and types this page does not know
     }
   }
 
