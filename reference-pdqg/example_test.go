@@ -47,5 +47,5 @@ func ExampleScore_tooShort() {
 	// Output:
 	// 0.1392 reject
 	// unfinished: the delivery trails off in an ellipsis ("..."): finish it
-	// too_short: 7 words, under a fifth of the 150 words expected for a summarization task: too short to be the work, it cannot pass until it has at least 30
+	// too_short: 7 words, under a fifth of the 150 words expected for a summarization task: too short to be the work, it cannot pass until it has at least 30 words
 }

@@ -237,7 +237,7 @@ func Score(t Task, content string) Result {
 		switch {
 		case j.lengthShare < MinShare:
 			c.Score = 0
-			c.Feedback = fmt.Sprintf("too short to judge (%d words, under a fifth of the %d %s): no credit until it has at least %d", st.effWords, j.target, j.targetWhy, minWords(j.target))
+			c.Feedback = fmt.Sprintf("too short to judge (%d words, under a fifth of the %d %s): no credit until it has at least %d words", st.effWords, j.target, j.targetWhy, minWords(j.target))
 		case credit < 1:
 			c.Score = float64(c.Score * credit)
 			c.Feedback += fmt.Sprintf(" (partial credit, %d%%: the delivery is too short to judge this fully)", pct(credit))
@@ -689,7 +689,7 @@ func penalties(st stats, j judgement, hasTask bool) []Criterion {
 	p = Criterion{Name: "too_short", Weight: 0.5, Score: 1}
 	if j.lengthShare < MinShare {
 		p.Score = clamp01(short)
-		p.Feedback = fmt.Sprintf("%d words, under a fifth of the %d %s: too short to be the work, it cannot pass until it has at least %d", st.effWords, j.target, j.targetWhy, minWords(j.target))
+		p.Feedback = fmt.Sprintf("%d words, under a fifth of the %d %s: too short to be the work, it cannot pass until it has at least %d words", st.effWords, j.target, j.targetWhy, minWords(j.target))
 	} else {
 		p.Feedback = fmt.Sprintf("long enough to judge (%d words, at least %d needed)", st.effWords, minWords(j.target))
 	}
