@@ -29,6 +29,12 @@ var controlAPISpec []byte
 //go:embed catalogue.yaml
 var CatalogueSpec []byte
 
+// AgentAPISpec returns the embedded openapi.yaml, for digests and reports.
+func AgentAPISpec() []byte { return agentAPISpec }
+
+// ControlAPISpec returns the embedded control-api.yaml.
+func ControlAPISpec() []byte { return controlAPISpec }
+
 // registerFormatsOnce guards kin-openapi's global format table, which is a
 // plain map: registering once keeps concurrent validations race-free.
 var registerFormatsOnce sync.Once

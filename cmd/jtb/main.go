@@ -1,7 +1,7 @@
 // Command jtb is the JobToBot Agent API conformance kit: it checks a target
 // against the contract (check), serves the stateful reference mock (mock),
-// validates an agent's traffic (proxy) and runs the reference quality-gate
-// scorer (pdqg).
+// validates an agent's traffic (proxy), runs the reference quality-gate
+// scorer (pdqg) and says what the binary is (version).
 package main
 
 import (
@@ -21,6 +21,9 @@ Usage:
   jtb proxy [flags]   validate an agent's traffic to a server (an in-process mock by default)
   jtb pdqg score FILE [--task TASK.json] [--json]
                       score a delivery with the reference quality gate
+  jtb version [--json]
+                      the version and VCS revision, the Go that built it, the
+                      catalogue's clause count and the documents' digests
 
 Run 'jtb COMMAND -h' for the flags of a command.
 `
@@ -55,6 +58,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runProxy(ctx, args[1:], stdout, stderr)
 	case "pdqg":
 		return runPDQG(args[1:], stdin, stdout, stderr)
+	case "version", "--version":
+		return runVersion(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
