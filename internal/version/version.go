@@ -32,7 +32,7 @@ type Info struct {
 	Platform     string `json:"platform"` // linux/amd64
 	// Catalogue is the clause catalogue a run judges by; a run with
 	// --catalogue FILE records that file instead of the embedded one.
-	Catalogue Digest `json:"catalogue"`
+	Catalogue  Digest `json:"catalogue"`
 	AgentAPI   Digest `json:"agentApi"`
 	ControlAPI Digest `json:"controlApi"`
 }
