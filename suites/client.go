@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -42,9 +43,18 @@ func NewRedactor(secrets ...string) Redactor {
 // String returns s with every secret replaced.
 func (r Redactor) String(s string) string {
 	for _, secret := range r.secrets {
-		s = strings.ReplaceAll(s, secret, "[REDACTED]")
+		s = strings.ReplaceAll(s, secret, Redacted)
 	}
-	return keyPattern.ReplaceAllString(s, "jtb_live_[REDACTED]")
+	return keyPattern.ReplaceAllString(s, "jtb_live_"+Redacted)
+}
+
+// longest is the length of the longest secret it knows.
+func (r Redactor) longest() int {
+	n := 0
+	for _, s := range r.secrets {
+		n = max(n, len(s))
+	}
+	return n
 }
 
 // Bytes is String for byte slices (reports).
@@ -77,10 +87,12 @@ type Client struct {
 	harness bool
 	doc     string // the contract's file name, for messages
 	as      string // who is calling, for messages
-	auth    string // the Authorization header value, "" for none
+	auth    string      // the Authorization header value, "" for none
+	header  http.Header // sent on every request (Target.Headers), before the request's own
 	redact  Redactor
 	life    *lifeline    // shared by the clients of one run; nil: never give up
 	spec    *specContext // the running spec's context; nil: none
+	capture *Capture     // keeps every exchange for the reports; nil: none
 }
 
 // specContext holds the context of the spec that is running, Ginkgo's
@@ -286,6 +298,9 @@ func (c *Client) do(ctx context.Context, r Request) (*Exchange, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", r.Method, r.Path, err)
 	}
+	for k, vs := range c.header {
+		req.Header[k] = vs
+	}
 	for k, vs := range r.Header {
 		req.Header[k] = vs
 	}
@@ -299,20 +314,24 @@ func (c *Client) do(ctx context.Context, r Request) (*Exchange, error) {
 	case c.auth != "":
 		req.Header.Set("Authorization", c.auth)
 	}
+	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		c.capture.add(c, req, r.Body, start, nil, nil, false, err)
 		return nil, fmt.Errorf("%s %s (as %s): %w", r.Method, r.Path, c.as, err)
 	}
 	defer resp.Body.Close()
 	// One byte past the cap tells a body of exactly MaxBody from a longer one.
 	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
 	if err != nil {
+		c.capture.add(c, req, r.Body, start, resp, data, false, err)
 		return nil, fmt.Errorf("%s %s (as %s): reading the answer (%d %s): %w", r.Method, r.Path, c.as, resp.StatusCode, resp.Header.Get("Content-Type"), err)
 	}
 	truncated := len(data) > MaxBody
 	if truncated {
 		data = data[:MaxBody]
 	}
+	c.capture.add(c, req, r.Body, start, resp, data, truncated, nil)
 	return &Exchange{
 		Method: r.Method, Path: r.Path, As: c.as, API: c.api, RequestBody: r.Body,
 		Status: resp.StatusCode, Header: resp.Header, Body: data, Truncated: truncated, redact: c.redact,

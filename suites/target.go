@@ -2,11 +2,16 @@ package suites
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +32,18 @@ type Target struct {
 	// Timeout bounds each request, the preflight's included; zero means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// Headers go on every request, Agent and control API alike (what a
+	// staging gateway asks for). The values of names that look secret
+	// (SecretHeader) are redacted like keys. The suite's own headers
+	// (Authorization, Content-Type, Idempotency-Key, ...) cannot be set.
+	Headers http.Header
+	// CACert is a PEM file of CA certificates trusted for TLS to the
+	// target, besides the system's.
+	CACert string
+	// Insecure skips the check of the target's TLS certificate.
+	Insecure bool
+	// UserAgent names the suite to the target; "" leaves Go's default.
+	UserAgent string
 }
 
 // MaxHeader caps the size of an answer's header (net/http's own default
@@ -66,14 +83,47 @@ func TargetFromEnv(getenv func(string) string) (Target, error) {
 	return t, nil
 }
 
-// Redactor hides this target's secrets.
+// Redactor hides this target's secrets: the keys, the control token and
+// the values of the headers that look secret.
 func (t Target) Redactor() Redactor {
-	return NewRedactor(t.APIKey, t.APIKeyB, t.ControlToken)
+	secrets := []string{t.APIKey, t.APIKeyB, t.ControlToken}
+	for name, values := range t.Headers {
+		if SecretHeader(name) {
+			secrets = append(secrets, values...)
+		}
+	}
+	return NewRedactor(secrets...)
 }
+
+// secretHeader matches the names of headers whose values are secrets.
+var secretHeader = regexp.MustCompile(`(?i)auth|token|key|secret|cookie|session|passw|credential|signature`)
+
+// SecretHeader says whether a header's value is to be redacted wherever it
+// is shown: Authorization, Cookie, X-Api-Key, X-Gateway-Token, ... The
+// Idempotency-Key the specs send and the challenge of a 401 are no secrets.
+func SecretHeader(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case "Idempotency-Key", "Www-Authenticate":
+		return false
+	}
+	return secretHeader.MatchString(name)
+}
+
+// ownHeaders are the headers the suite sets itself: a Target's Headers may
+// not name them.
+var ownHeaders = []string{"Authorization", "Content-Type", "Content-Length", "Idempotency-Key", "Host", "Transfer-Encoding", "Connection"}
 
 // Validate reports configuration mistakes before anything is sent.
 func (t Target) Validate() error {
 	var errs []error
+	for name := range t.Headers {
+		switch {
+		case !validHeaderName(name):
+			errs = append(errs, fmt.Errorf("header name %q is not a valid HTTP header name", name))
+		case slices.Contains(ownHeaders, http.CanonicalHeaderKey(name)):
+			errs = append(errs, fmt.Errorf("header %s is the suite's own (it sets it per request): choose another name", http.CanonicalHeaderKey(name)))
+		}
+	}
 	for name, raw := range map[string]string{"base URL": t.BaseURL, "control URL": t.ControlURL} {
 		if raw == "" && name == "control URL" {
 			continue
@@ -84,6 +134,41 @@ func (t Target) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validHeaderName is RFC 9110's token: visible ASCII but separators.
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// tlsConfig is the TLS configuration the target's settings ask for: the
+// system's roots plus CACert, or no check at all.
+func (t Target) tlsConfig() (*tls.Config, error) {
+	cfg := &tls.Config{InsecureSkipVerify: t.Insecure}
+	if t.CACert == "" {
+		return cfg, nil
+	}
+	pem, err := os.ReadFile(t.CACert)
+	if err != nil {
+		return nil, fmt.Errorf("--ca-cert: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca-cert %s holds no PEM certificate", t.CACert)
+	}
+	cfg.RootCAs = pool
+	return cfg, nil
 }
 
 // Capabilities of the target's control API.
@@ -119,6 +204,7 @@ type Env struct {
 	spec            *specContext
 	life            *lifeline
 	foot            *footprint
+	capture         *Capture
 	httpc           *http.Client
 	agentRouter     routers.Router
 	relaxedRouter   routers.Router
@@ -163,18 +249,46 @@ func NewEnv(t Target, cat *catalogue.Catalogue) (*Env, error) {
 	// A hostile target may send endless headers as well as endless bodies.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxResponseHeaderBytes = MaxHeader
+	if transport.TLSClientConfig, err = t.tlsConfig(); err != nil {
+		return nil, err
+	}
 	e.httpc = &http.Client{Timeout: t.Timeout, Transport: transport}
 	e.Anonymous = e.agent("no key", "")
 	return e, nil
 }
 
 func (e *Env) agent(name, key string) *Client {
-	c := &Client{http: e.httpc, base: e.Target.BaseURL, api: apiAgent, router: e.agentRouter, relaxed: e.relaxedRouter,
-		doc: "openapi.yaml", as: name, redact: e.redact, life: e.life, spec: e.spec}
+	c := e.client(e.Target.BaseURL, apiAgent, name)
+	c.router, c.relaxed, c.doc = e.agentRouter, e.relaxedRouter, "openapi.yaml"
 	if key != "" {
 		c.auth = "Bearer " + key
 	}
 	return c
+}
+
+// client is a client of one API, with what every client of the run shares.
+func (e *Env) client(base, api, as string) *Client {
+	return &Client{http: e.httpc, base: base, api: api, as: as, header: e.header(),
+		redact: e.redact, life: e.life, spec: e.spec, capture: e.capture}
+}
+
+// header is what every request carries besides its own headers.
+func (e *Env) header() http.Header {
+	h := e.Target.Headers.Clone()
+	if e.Target.UserAgent != "" && h.Get("User-Agent") == "" {
+		if h == nil {
+			h = http.Header{}
+		}
+		h.Set("User-Agent", e.Target.UserAgent)
+	}
+	return h
+}
+
+// Capture keeps every exchange of the run from now on, the preflight's
+// included, in c; call it before Connect.
+func (e *Env) Capture(c *Capture) {
+	e.capture = c
+	e.Anonymous.capture = c
 }
 
 // Connect is NewEnv and the preflight in one call.
@@ -201,7 +315,7 @@ func (e *Env) Connect(ctx context.Context) error {
 	// timeout, instead of timing out every spec.
 	x, err := e.Anonymous.do(ctx, Request{Method: http.MethodGet, Path: listingPath})
 	if err != nil {
-		return fmt.Errorf("the target at %s does not answer (timeout %s): %w", t.BaseURL, t.Timeout, err)
+		return e.noAnswer(err)
 	}
 	if x.Status == http.StatusNotFound {
 		return wrongBase(t.BaseURL)
@@ -256,6 +370,19 @@ func (e *Env) Connect(ctx context.Context) error {
 	return nil
 }
 
+// noAnswer explains a preflight request that got no answer: a TLS
+// certificate the run does not trust is named as such, with the way out.
+func (e *Env) noAnswer(err error) error {
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) || errors.As(err, &verify) {
+		return fmt.Errorf("the target at %s has a TLS certificate the run does not trust: %w; pass --ca-cert FILE (the CA that signed it) or --insecure (no check)", e.Target.BaseURL, err)
+	}
+	return fmt.Errorf("the target at %s does not answer (timeout %s): %w", e.Target.BaseURL, e.Target.Timeout, err)
+}
+
 // wrongBase explains a base URL under which the listingPath is not found.
 func wrongBase(base string) error {
 	hint := "--base-url is the part before /v1/... (e.g. https://api.jobtobot.com)"
@@ -271,8 +398,8 @@ func wrongBase(base string) error {
 // reason. At a control URL that was given, that is a mistake to fix.
 func (e *Env) findControl(ctx context.Context) error {
 	t := e.Target
-	control := &Client{http: e.httpc, base: t.ControlURL, api: apiControl, router: e.controlRouter, harness: true,
-		doc: "control-api.yaml", as: "control", redact: e.redact, life: e.life, spec: e.spec}
+	control := e.client(t.ControlURL, apiControl, "control")
+	control.router, control.harness, control.doc = e.controlRouter, true, "control-api.yaml"
 	if t.ControlToken != "" {
 		control.auth = "Bearer " + t.ControlToken
 	}
@@ -329,7 +456,7 @@ func (e *Env) createAgent(ctx context.Context) (string, error) {
 func (e *Env) keyAccepted(ctx context.Context, c *Client, flag string, created bool) error {
 	x, err := c.do(ctx, Request{Method: http.MethodGet, Path: listingPath + "?limit=1"})
 	if err != nil {
-		return fmt.Errorf("the target at %s does not answer (timeout %s): %w", e.Target.BaseURL, e.Target.Timeout, err)
+		return e.noAnswer(err)
 	}
 	switch x.Status {
 	case http.StatusUnauthorized, http.StatusForbidden:
@@ -353,6 +480,17 @@ func errorCode(body []byte) string {
 	return " " + results.OneLine(env.Error.Code)
 }
 
+// HeaderNames are the names of the Target's Headers, sorted.
+func (e *Env) HeaderNames() []string {
+	return slices.Sorted(func(yield func(string) bool) {
+		for name := range e.Target.Headers {
+			if !yield(http.CanonicalHeaderKey(name)) {
+				return
+			}
+		}
+	})
+}
+
 // Redactor hides every secret the run knows, created agents' keys included.
 func (e *Env) Redactor() Redactor { return e.redact }
 
@@ -369,6 +507,9 @@ func (e *Env) Describe() string {
 	s := fmt.Sprintf("target %s; %s; %s", e.Target.BaseURL, control, b)
 	if e.Target.ReadOnly {
 		s += "; read-only"
+	}
+	if len(e.Target.Headers) > 0 {
+		s += "; headers: " + strings.Join(e.HeaderNames(), ", ")
 	}
 	return s
 }
