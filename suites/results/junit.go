@@ -26,11 +26,12 @@ type junitSuite struct {
 	Errors     int             `xml:"errors,attr"`
 	Skipped    int             `xml:"skipped,attr"`
 	Time       string          `xml:"time,attr"`
-	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Properties []Property `xml:"properties>property,omitempty"`
 	Cases      []junitCase     `xml:"testcase"`
 }
 
-type junitProperty struct {
+// Property is a JUnit property: the run's verdict, the jtb version, ...
+type Property struct {
 	Name  string `xml:"name,attr"`
 	Value string `xml:"value,attr"`
 }
@@ -39,7 +40,7 @@ type junitCase struct {
 	Name       string          `xml:"name,attr"`
 	Classname  string          `xml:"classname,attr"`
 	Time       string          `xml:"time,attr"`
-	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Properties []Property `xml:"properties>property,omitempty"`
 	Failure    *junitProblem   `xml:"failure,omitempty"`
 	Error      *junitProblem   `xml:"error,omitempty"`
 	Skipped    *junitSkipped   `xml:"skipped,omitempty"`
@@ -63,7 +64,9 @@ type junitSkipped struct {
 // findings it holds); an <error> when it could not drive the target; a
 // <skipped> with the reason. Without strict a warning stays visible in the
 // testcase's system-out and its jtb.outcome property, and fails nothing.
-func WriteJUnit(w io.Writer, r *Run, strict bool) error {
+// The first testsuite carries the run's verdict and props (the version,
+// the seed, ...) as properties.
+func WriteJUnit(w io.Writer, r *Run, strict bool, props ...Property) error {
 	top := junitSuites{Name: "jtb check", Time: seconds(r.Duration.Seconds())}
 	index := map[string]int{}
 	var times []float64 // per suite
@@ -81,7 +84,7 @@ func WriteJUnit(w io.Writer, r *Run, strict bool) error {
 		}
 		times[i] += s.Duration.Seconds()
 		tc := junitCase{Name: s.Name(), Classname: s.Clause, Time: seconds(s.Duration.Seconds()),
-			Properties: []junitProperty{{"jtb.outcome", string(s.Outcome)}}}
+			Properties: []Property{{"jtb.outcome", string(s.Outcome)}}}
 		warnings := r.Warnings(s)
 		suite := &top.Suites[i]
 		switch {
@@ -119,11 +122,13 @@ func WriteJUnit(w io.Writer, r *Run, strict bool) error {
 		top.Skipped += s.Skipped
 	}
 	if len(top.Suites) > 0 {
-		top.Suites[0].Properties = []junitProperty{
+		top.Suites[0].Properties = []Property{
 			{"jtb.verdict", string(r.Verdict(strict))},
 			{"jtb.strict", fmt.Sprint(strict)},
 			{"jtb.ran", fmt.Sprintf("%d of %d", r.Ran, r.Total)},
+			{"jtb.exit-code", fmt.Sprint(r.Verdict(strict).ExitCode())},
 		}
+		top.Suites[0].Properties = append(top.Suites[0].Properties, props...)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

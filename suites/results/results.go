@@ -140,9 +140,9 @@ func quoteEach(qs []string) []string {
 
 // Options of Build.
 type Options struct {
-	// LabelFilter is the run's label filter: a spec it does not select is
-	// "not selected by --label-filter" rather than "not run".
-	LabelFilter string
+	// Selection is the run's: a spec it leaves out is "not selected by
+	// --label-filter" (or --focus) rather than "not run".
+	Selection Selection
 	// Redact hides secrets in every text of the model; nil: none to hide.
 	// The suite's own records are redacted already; Ginkgo's and Gomega's
 	// failure messages may quote what a target sent.
@@ -157,12 +157,7 @@ func Build(r types.Report, cat *catalogue.Catalogue, opts Options) *Run {
 	if redact == nil {
 		redact = func(s string) string { return s }
 	}
-	selected := func([]string) bool { return true }
-	if opts.LabelFilter != "" {
-		if f, err := types.ParseLabelFilter(opts.LabelFilter); err == nil {
-			selected = f
-		}
-	}
+	notSelected := opts.Selection.Reasons()
 	clauses := map[string]*Clause{}
 	clause := func(id string) *Clause {
 		if c, ok := clauses[id]; ok {
@@ -188,8 +183,8 @@ func Build(r types.Report, cat *catalogue.Catalogue, opts Options) *Run {
 		spec := specOf(sr, c, redact)
 		if spec.Outcome == Skip && spec.Message == "" {
 			spec.Message = "not run: the run ended early"
-			if !selected(sr.Labels()) {
-				spec.Message = "not selected by --label-filter"
+			if why := notSelected(sr); why != "" {
+				spec.Message = why
 			}
 		}
 		if sr.State == types.SpecStateAborted && run.Abandoned == "" {
@@ -403,6 +398,19 @@ func (r *Run) Verdict(strict bool) Verdict {
 	return VerdictPass
 }
 
+// ExitCode is the exit status of jtb check for the verdict: 0 when every
+// MUST clause holds (warnings or not), 1 when a clause fails the run, 2
+// when the run cannot judge the target.
+func (v Verdict) ExitCode() int {
+	switch v {
+	case VerdictPass, VerdictWarnings:
+		return 0
+	case VerdictFail:
+		return 1
+	}
+	return 2
+}
+
 // Failing returns the clauses that fail the run: the failed ones, and with
 // strict the warned ones too.
 func (r *Run) Failing(strict bool) []Clause {
@@ -500,5 +508,27 @@ func GinkgoReport(r types.Report, run *Run, strict bool) types.Report {
 		out.SpecReports[i] = sr
 	}
 	out.SuiteSucceeded = run.Verdict(strict) == VerdictPass || run.Verdict(strict) == VerdictWarnings
+	return out
+}
+
+// Refused is the report of a run the preflight refused, made from the
+// preview of its spec tree: no spec ran; each the selection kept is
+// skipped with the reason, the others stay not selected. Build turns it
+// into a run without a verdict, which the reports can still be written of.
+func Refused(preview types.Report, reason string) types.Report {
+	out := preview
+	out.SpecReports = nil
+	for _, sr := range preview.SpecReports {
+		if sr.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		msg := reason
+		if sr.State == types.SpecStateSkipped {
+			msg = "" // not selected: Build says by which filter
+		}
+		sr.State, sr.Failure, sr.RunTime = types.SpecStateSkipped, types.Failure{Message: msg}, 0
+		out.SpecReports = append(out.SpecReports, sr)
+	}
+	out.SuiteSucceeded, out.RunTime = false, 0
 	return out
 }
