@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,13 +12,16 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jobtobot/jtb"
 	"github.com/jobtobot/jtb/catalogue"
 	"github.com/jobtobot/jtb/mockserver"
+	"github.com/jobtobot/jtb/internal/version"
 	"github.com/jobtobot/jtb/suites"
+	"github.com/jobtobot/jtb/suites/report"
 	"github.com/jobtobot/jtb/suites/results"
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/formatter"
@@ -31,8 +33,11 @@ import (
 type checkOptions struct {
 	target      suites.Target
 	labelFilter string
-	junitReport string
-	jsonReport  string
+	focus       string
+	list        bool
+	seed        int64
+	seedSet     bool
+	reports     reportPaths
 	strict      bool
 	defects     repeated
 	noControl   bool
@@ -59,9 +64,21 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&o.target.ControlToken, "control-token", "", "control API bearer token (env "+suites.EnvControlToken+")")
 	fs.BoolVar(&o.target.ReadOnly, "read-only", false, "run only specs that write nothing to the target")
 	fs.DurationVar(&o.target.Timeout, "timeout", env.Timeout, "timeout of each request, the preflight's included (env "+suites.EnvTimeout+")")
+	fs.Var(headerFlag{&o.target.Headers}, "header", "send `'Name: value'` on every Agent and control request (repeatable); values of secret-looking names are redacted")
+	fs.StringVar(&o.target.CACert, "ca-cert", "", "trust the CA certificates of this PEM `file` for TLS to the target, besides the system's")
+	fs.BoolVar(&o.target.Insecure, "insecure", false, "do not check the target's TLS certificate (a warning says so)")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "ginkgo label filter, e.g. 'discovery && must' or '!clock'")
-	fs.StringVar(&o.junitReport, "junit-report", "", "write a JUnit XML report to this file")
-	fs.StringVar(&o.jsonReport, "json-report", "", "write a JSON report to this file")
+	fs.StringVar(&o.focus, "focus", "", "run only these specs: comma-separated clause IDs (JTB-PAG-002) or regular expressions over spec text")
+	fs.BoolVar(&o.list, "list", false, "print the clauses and specs the filters select, and send nothing")
+	fs.Func("seed", "run the specs in the order of this Ginkgo random `seed` (each run prints its own)", func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return errors.New("want an integer")
+		}
+		o.seed, o.seedSet = n, true
+		return nil
+	})
+	o.reports.flags(fs)
 	fs.BoolVar(&o.strict, "strict", false, "SHOULD failures also fail the run")
 	fs.Var(&o.defects, "defect", "in-process mock only: break one rule (repeatable; see jtb mock --defect list)")
 	fs.BoolVar(&o.noControl, "no-control", false, "in-process mock only: disable its control API")
@@ -84,12 +101,38 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 	if o.target.BaseURL == "" && o.target.APIKey != "" {
 		return o, errors.New("--api-key without --base-url: the in-process mock uses its own keys")
 	}
+	if err := o.reports.check(); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 
+// headerFlag adds each --header 'Name: value' to a header set.
+type headerFlag struct{ h *http.Header }
+
+func (f headerFlag) String() string { return "" }
+
+func (f headerFlag) Set(v string) error {
+	name, value, ok := strings.Cut(v, ":")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
+		return fmt.Errorf("want 'Name: value', got %q", v)
+	}
+	if *f.h == nil {
+		*f.h = http.Header{}
+	}
+	f.h.Add(name, strings.TrimSpace(value))
+	return nil
+}
+
+// suiteName is the description the suite runs under (Ginkgo matches
+// --focus against it and each spec's text).
+const suiteName = "JobToBot Agent API"
+
 // runCheck runs the conformance suite once (Ginkgo runs one suite per
 // process): the preflight, the specs, then the outcome model printed and
-// written to the reports; the exit code is the model's verdict.
+// written to the reports; the exit code is the model's verdict. When a
+// report goes to standard output, everything else goes to standard error.
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o, err := parseCheckFlags(args, os.Getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -99,12 +142,19 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "jtb check: %v\n", err)
 		return exitConfig
 	}
+	human := stdout
+	if o.reports.toStdout() != "" {
+		human = stderr
+	}
 	redact := o.target.Redactor()
+	tool := version.Read()
 	cat, err := catalogue.Parse(jtb.CatalogueSpec)
 	if o.catalogue != "" {
 		var data []byte
 		if data, err = os.ReadFile(o.catalogue); err == nil {
-			cat, err = catalogue.Parse(data)
+			if cat, err = catalogue.Parse(data); err == nil {
+				tool = tool.WithCatalogue(o.catalogue, data, len(cat.Clauses))
+			}
 		}
 		if err != nil {
 			err = fmt.Errorf("--catalogue: %w", err)
@@ -114,7 +164,15 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "jtb check: %v\n", err)
 		return exitConfig
 	}
-	if o.target.BaseURL == "" {
+	selection := results.Selection{Suite: suiteName, LabelFilter: o.labelFilter}
+	if selection.Focus, err = results.ParseFocus(o.focus, cat); err != nil {
+		fmt.Fprintf(stderr, "jtb check: %v\n", err)
+		return exitConfig
+	}
+	inProcess := o.target.BaseURL == ""
+	if inProcess && o.list {
+		o.target.BaseURL = "http://in-process-mock.invalid" // --list starts nothing and sends nothing
+	} else if inProcess {
 		stop, target, err := startMock(o)
 		if err != nil {
 			fmt.Fprintf(stderr, "jtb check: %v\n", err)
@@ -122,16 +180,22 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		defer stop()
 		o.target.BaseURL, o.target.APIKey, o.target.APIKeyB = target.BaseURL, target.APIKey, target.APIKeyB
-		fmt.Fprintf(stdout, "jtb check: in-process reference mock at %s", target.BaseURL)
+		fmt.Fprintf(human, "jtb check: in-process reference mock at %s", target.BaseURL)
 		if len(o.defects) > 0 {
-			fmt.Fprintf(stdout, " with defects %s", strings.Join(o.defects, ", "))
+			fmt.Fprintf(human, " with defects %s", strings.Join(o.defects, ", "))
 		}
-		fmt.Fprintln(stdout)
+		fmt.Fprintln(human)
 	}
+	o.target.UserAgent = "jtb/" + tool.Short() + " (conformance check; +https://github.com/jobtobot/jtb)"
 	env, err := suites.NewEnv(o.target, cat)
 	if err != nil {
 		fmt.Fprintf(stderr, "jtb check: %s\n", redact.String(err.Error()))
 		return exitConfig
+	}
+	var capture *suites.Capture
+	if o.reports.har != "" || o.reports.html != "" {
+		capture = suites.NewCapture()
+		env.Capture(capture)
 	}
 
 	// Ginkgo's own reporter is silenced (its "FAIL! -- N Passed | M
@@ -144,10 +208,28 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	formatter.ColorableStdOut, formatter.ColorableStdErr = io.Discard, errOut
 	defer func() { formatter.ColorableStdOut, formatter.ColorableStdErr = prevOut, prevErr }()
 
+	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
+	selection.Apply(&suiteConfig)
+	if o.seedSet {
+		suiteConfig.RandomSeed = o.seed
+	}
+	// Every spec in an order of its own: specs that lean on each other
+	// show up, and --seed runs a given order again.
+	suiteConfig.RandomizeAllSpecs = true
+	suiteConfig.Timeout = 10 * time.Minute
+	reporterConfig.NoColor = true
+
 	registered := suites.Register(env)
+	if _, err := types.ParseLabelFilter(o.labelFilter); err != nil {
+		// Ginkgo would end the process on it: a preview without it counts the specs.
+		total, _ := countSelected(ginkgo.PreviewSpecs(suiteName))
+		fmt.Fprintf(stderr, "jtb check: 0 of %d specs ran: --label-filter %q does not parse: %s\n", total, o.labelFilter, results.OneLine(ansi.ReplaceAllString(err.Error(), "")))
+		return exitConfig
+	}
 	// Building the spec tree first turns a spec bug into a clear error
-	// before anything is sent to the target.
-	preview := ginkgo.PreviewSpecs("JobToBot Agent API")
+	// before anything is sent to the target; the preview applies the
+	// selection as the run will.
+	preview := ginkgo.PreviewSpecs(suiteName, suiteConfig)
 	if err := registered.Err(); err != nil {
 		fmt.Fprintf(stderr, "jtb check: the specs do not match the catalogue:\n%v\n", err)
 		return exitConfig
@@ -155,26 +237,44 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := suites.CheckCoverage(cat, preview); err != nil {
 		fmt.Fprintf(stderr, "jtb check: warning: catalogue and specs are not in step:\n%v\n", err)
 	}
-	total, selected, err := countSelected(preview, o.labelFilter)
-	switch {
-	case err != nil:
-		fmt.Fprintf(stderr, "jtb check: 0 of %d specs ran: --label-filter %q does not parse: %s\n", total, o.labelFilter, err)
-		return exitConfig
-	case selected == 0:
-		fmt.Fprintf(stderr, "jtb check: 0 of %d specs ran: --label-filter %q selects none of them\n", total, o.labelFilter)
+	total, selected := countSelected(preview)
+	if selected == 0 {
+		fmt.Fprintf(stderr, "jtb check: 0 of %d specs ran: %s selects none of them\n", total, selectionText(o))
 		return exitConfig
 	}
+	if o.list {
+		printList(stdout, preview, cat, o.target.ReadOnly)
+		return exitOK
+	}
+	if o.target.Insecure {
+		fmt.Fprintln(stderr, "jtb check: warning: --insecure: the target's TLS certificate is not checked; anyone on the path could answer for it")
+	}
+
+	out := &redactingWriter{w: human, redact: redact}
+	defer out.Flush()
+	fmt.Fprintf(out, "jtb check: seed %d (--seed %d runs the specs in this order again); %s\n", suiteConfig.RandomSeed, suiteConfig.RandomSeed, tool.String())
+	facts := report.Run{Strict: o.strict, Tool: tool, Started: time.Now(), Seed: suiteConfig.RandomSeed, Selection: selection, FocusExpr: o.focus}
 	if err := env.Connect(ctx); err != nil {
-		fmt.Fprintf(stderr, "jtb check: 0 of %d specs ran: %s\n", total, results.OneLine(env.Redactor().String(err.Error())))
+		redact = env.Redactor()
+		why := results.OneLine(redact.String(err.Error()))
+		out.Flush()
+		fmt.Fprintf(stderr, "jtb check: 0 of %d specs ran: %s\n", total, why)
+		facts.Model = results.Build(results.Refused(preview, "not run: the preflight refused the run"), cat, results.Options{Selection: selection, Redact: redact.String})
+		facts.Model.Abandoned = "the preflight refused the run: " + why
+		facts.Target = targetOf(o, inProcess, nil)
+		if werr := writeReports(&facts, o.reports, capture, redact, stdout); werr != nil {
+			fmt.Fprintf(stderr, "jtb check: %v\n", werr)
+		}
 		return exitConfig
 	}
 	redact = env.Redactor()
-	errOut.redact = redact
-	out := &redactingWriter{w: stdout, redact: redact}
-	defer out.Flush()
+	errOut.redact, out.redact = redact, redact
 	fmt.Fprintf(out, "jtb check: %s\n", env.Describe())
+	if capture != nil {
+		capture.SetPhase("between specs")
+	}
 
-	var report types.Report
+	var ginkgoReport types.Report
 	marks := 0
 	ginkgo.ReportAfterEach(func(sr ginkgo.SpecReport) {
 		if m := mark[results.Classify(sr, cat)]; m != "" {
@@ -185,60 +285,70 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			marks++
 		}
 	})
-	ginkgo.ReportAfterSuite("jtb check summary", func(r ginkgo.Report) { report = r })
+	ginkgo.ReportAfterSuite("jtb check summary", func(r ginkgo.Report) { ginkgoReport = r })
 	gomega.RegisterFailHandler(suites.FailHandler)
-	suiteConfig, reporterConfig := ginkgo.GinkgoConfiguration()
-	suiteConfig.LabelFilter = o.labelFilter
-	suiteConfig.Timeout = 10 * time.Minute
-	reporterConfig.NoColor = true
-	ginkgo.RunSpecs(failRecorder{}, "JobToBot Agent API", suiteConfig, reporterConfig)
+	ginkgo.RunSpecs(failRecorder{}, suiteName, suiteConfig, reporterConfig)
 	fmt.Fprintln(out)
+	if capture != nil {
+		capture.SetPhase(suites.PhaseAfterRun)
+	}
 	// The run's own agents go, and the clock is read again.
 	footprint := env.Finish(ctx)
 
-	run := results.Build(report, cat, results.Options{LabelFilter: o.labelFilter, Redact: redact.String})
-	run.Footprint = &footprint
-	if err := writeReports(report, run, o, redact); err != nil {
+	facts.Model = results.Build(ginkgoReport, cat, results.Options{Selection: selection, Redact: redact.String})
+	facts.Model.Footprint = &footprint
+	facts.Ginkgo = ginkgoReport
+	facts.Target = targetOf(o, inProcess, env)
+	if err := writeReports(&facts, o.reports, capture, redact, stdout); err != nil {
+		out.Flush()
 		fmt.Fprintf(stderr, "jtb check: %v\n", err)
 		return exitConfig
 	}
-	printRun(out, run, o.strict)
+	printRun(out, facts.Model, o.strict)
 	out.Flush()
-	if run.Abandoned != "" {
+	if facts.Model.Abandoned != "" {
 		// Not a verdict on the target's conformance: the run could not finish.
-		fmt.Fprintf(stderr, "jtb check: %s\n", run.Abandoned)
+		fmt.Fprintf(stderr, "jtb check: %s\n", facts.Model.Abandoned)
 	}
-	switch run.Verdict(o.strict) {
-	case results.VerdictFail:
-		return exitFail
-	case results.VerdictNoJudgement:
-		return exitConfig
+	return facts.ExitCode()
+}
+
+// targetOf is the target as the reports describe it.
+func targetOf(o checkOptions, inProcess bool, env *suites.Env) report.Target {
+	t := report.TargetOf(o.target, env)
+	t.InProcessMock, t.Defects = inProcess, o.defects
+	return t
+}
+
+// selectionText names the filters of a run, for a line that says they
+// select nothing.
+func selectionText(o checkOptions) string {
+	var parts []string
+	if o.labelFilter != "" {
+		parts = append(parts, fmt.Sprintf("--label-filter %q", o.labelFilter))
 	}
-	return exitOK
+	if o.focus != "" {
+		parts = append(parts, fmt.Sprintf("--focus %q", o.focus))
+	}
+	return strings.Join(parts, " with ")
 }
 
 // mark is what the run prints for each finished spec; a skip prints none.
 var mark = map[results.Outcome]string{results.Pass: ".", results.Fail: "F", results.Warn: "W", results.Error: "E"}
 
-// countSelected counts the specs of the tree and those the label filter
-// selects; a filter that does not parse is an error, said on one line.
-func countSelected(preview types.Report, labelFilter string) (total, selected int, err error) {
-	keep := func([]string) bool { return true }
-	if labelFilter != "" {
-		if keep, err = types.ParseLabelFilter(labelFilter); err != nil {
-			err = errors.New(results.OneLine(ansi.ReplaceAllString(err.Error(), "")))
-		}
-	}
+// countSelected counts the specs of the tree and those the selection
+// keeps, from a preview made with the run's configuration.
+func countSelected(preview types.Report) (total, selected int) {
 	for _, sr := range preview.SpecReports {
 		if sr.LeafNodeType != types.NodeTypeIt {
 			continue
 		}
 		total++
-		if err == nil && keep(sr.Labels()) {
+		if sr.State != types.SpecStateSkipped && sr.State != types.SpecStatePending {
 			selected++
 		}
 	}
-	return total, selected, err
+	return total, selected
 }
 
 // ansi matches the colour codes Ginkgo puts in its errors.
@@ -272,33 +382,6 @@ func startMock(o checkOptions) (stop func(), target suites.Target, err error) {
 		target.APIKeyB = keys[1]
 	}
 	return func() { srv.Close(); m.Close() }, target, nil
-}
-
-// writeReports writes the JUnit report (from the outcome model) and the
-// JSON report (Ginkgo's own, with each spec's outcome and the warnings
-// moved out of its failures), every secret redacted.
-func writeReports(report types.Report, run *results.Run, o checkOptions, redact suites.Redactor) error {
-	write := func(path string, render func(io.Writer) error) error {
-		if path == "" {
-			return nil
-		}
-		var b bytes.Buffer
-		if err := render(&b); err != nil {
-			return fmt.Errorf("report %s: %w", path, err)
-		}
-		if err := os.WriteFile(path, redact.Bytes(b.Bytes()), 0o644); err != nil {
-			return fmt.Errorf("report %s: %w", path, err)
-		}
-		return nil
-	}
-	if err := write(o.junitReport, func(w io.Writer) error { return results.WriteJUnit(w, run, o.strict) }); err != nil {
-		return err
-	}
-	return write(o.jsonReport, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode([]types.Report{results.GinkgoReport(report, run, o.strict)})
-	})
 }
 
 // redactingWriter redacts what passes through it a line at a time, so a

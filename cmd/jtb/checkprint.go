@@ -8,7 +8,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/jobtobot/jtb/catalogue"
+	"github.com/jobtobot/jtb/suites"
 	"github.com/jobtobot/jtb/suites/results"
+	"github.com/onsi/ginkgo/v2/types"
 )
 
 // printRun prints the outcome model: what failed or could not run, spec by
@@ -176,4 +179,66 @@ func ranLine(run *results.Run) string {
 
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+// printList prints what a run with these filters would run, clause by
+// clause in catalogue order: each clause with a selected spec, then its
+// specs with what each needs of the target. It is made from the preview of
+// the spec tree: nothing is sent anywhere.
+func printList(w io.Writer, preview types.Report, cat *catalogue.Catalogue, readOnly bool) {
+	bySpec := map[string][]types.SpecReport{}
+	total, selected := 0, 0
+	for _, sr := range preview.SpecReports {
+		if sr.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		total++
+		if sr.State == types.SpecStateSkipped || sr.State == types.SpecStatePending {
+			continue
+		}
+		selected++
+		id, _ := catalogue.IDOfText(sr.LeafNodeText)
+		bySpec[id] = append(bySpec[id], sr)
+	}
+	ids := make([]string, 0, len(cat.Clauses))
+	for _, c := range cat.Clauses {
+		ids = append(ids, c.ID)
+	}
+	for id := range bySpec {
+		if _, ok := cat.Clause(id); !ok {
+			ids = append(ids, id) // a spec naming a clause outside the catalogue
+		}
+	}
+	clauses, readOnlySkips := 0, 0
+	for _, id := range ids {
+		specs := bySpec[id]
+		if len(specs) == 0 {
+			continue
+		}
+		clauses++
+		c, _ := cat.Clause(id)
+		fmt.Fprintf(w, "%s %s %s: %s\n", cmp.Or(id, "(none)"), c.Level, c.AreaLabel(), c.Title)
+		for _, sr := range specs {
+			line := "  " + results.Spec{Text: sr.LeafNodeText, Containers: sr.ContainerHierarchyTexts}.Name()
+			var needs []string
+			for _, l := range sr.Labels() {
+				if slices.Contains([]string{suites.NeedControl, suites.NeedClock, suites.NeedPin, suites.NeedSecondAgent, suites.NeedWrites}, l) {
+					needs = append(needs, l)
+				}
+			}
+			if len(needs) > 0 {
+				line += "  [needs " + strings.Join(needs, ", ") + "]"
+			}
+			if readOnly && slices.Contains(needs, suites.NeedWrites) {
+				line += " (skipped under --read-only)"
+				readOnlySkips++
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	fmt.Fprintf(w, "%d of %d clauses, %d of %d specs selected", clauses, len(cat.Clauses), selected, total)
+	if readOnlySkips > 0 {
+		fmt.Fprintf(w, " (%d of them skipped under --read-only)", readOnlySkips)
+	}
+	fmt.Fprintln(w, "; --list sent nothing to the target.")
 }
