@@ -85,8 +85,8 @@ type Client struct {
 	// document is a finding of the operation's clause (ClauseExtension),
 	// never a failure of the spec that made the call.
 	harness bool
-	doc     string // the contract's file name, for messages
-	as      string // who is calling, for messages
+	doc     string      // the contract's file name, for messages
+	as      string      // who is calling, for messages
 	auth    string      // the Authorization header value, "" for none
 	header  http.Header // sent on every request (Target.Headers), before the request's own
 	redact  Redactor

@@ -18,8 +18,8 @@ import (
 
 	"github.com/jobtobot/jtb"
 	"github.com/jobtobot/jtb/catalogue"
-	"github.com/jobtobot/jtb/mockserver"
 	"github.com/jobtobot/jtb/internal/version"
+	"github.com/jobtobot/jtb/mockserver"
 	"github.com/jobtobot/jtb/suites"
 	"github.com/jobtobot/jtb/suites/report"
 	"github.com/jobtobot/jtb/suites/results"
