@@ -65,6 +65,10 @@ type clauseView struct {
 	Ran          bool
 	FindingSpecs []string
 	Specs        []specView
+	// SpecSummary counts the specs by outcome; Open shows them unfolded,
+	// for a clause that did not pass.
+	SpecSummary string
+	Open        bool
 }
 
 type specView struct {
@@ -107,6 +111,16 @@ func viewOf(r *Run) htmlView {
 			}
 			cv.Specs = append(cv.Specs, sv)
 		}
+		// Specs run in random order; a reader looks them up by name.
+		slices.SortStableFunc(cv.Specs, func(a, b specView) int { return strings.Compare(a.Name, b.Name) })
+		var counts []string
+		for _, o := range Outcomes {
+			if n := c.Specs[o]; n > 0 {
+				counts = append(counts, fmt.Sprintf("%d %s", n, o))
+			}
+		}
+		cv.SpecSummary = fmt.Sprintf("%d spec(s): %s", len(cv.Specs), strings.Join(counts, ", "))
+		cv.Open = c.Outcome != results.Pass && c.Outcome != results.Skip
 		v.ClauseViews = append(v.ClauseViews, cv)
 	}
 	return v
