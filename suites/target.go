@@ -377,8 +377,19 @@ func (e *Env) noAnswer(err error) error {
 	var host x509.HostnameError
 	var invalid x509.CertificateInvalidError
 	var verify *tls.CertificateVerificationError
-	if errors.As(err, &unknown) || errors.As(err, &host) || errors.As(err, &invalid) || errors.As(err, &verify) {
-		return fmt.Errorf("the target at %s has a TLS certificate the run does not trust: %w; pass --ca-cert FILE (the CA that signed it) or --insecure (no check)", e.Target.BaseURL, err)
+	var why error
+	switch {
+	case errors.As(err, &unknown):
+		why = unknown
+	case errors.As(err, &host):
+		why = host
+	case errors.As(err, &invalid):
+		why = invalid
+	case errors.As(err, &verify):
+		why = verify
+	}
+	if why != nil {
+		return fmt.Errorf("the target at %s has a TLS certificate the run does not trust (%v): pass --ca-cert FILE (the CA that signed it) or --insecure (no check)", e.Target.BaseURL, why)
 	}
 	return fmt.Errorf("the target at %s does not answer (timeout %s): %w", e.Target.BaseURL, e.Target.Timeout, err)
 }
