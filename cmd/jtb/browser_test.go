@@ -67,8 +67,8 @@ func TestHTMLReportInChromium(t *testing.T) {
 	}
 	type seen struct {
 		Verdict, ExitCode, Title, Headline, Background string
-		Scripts, Links, Images, ExternalSheets        int
-		Articles                                      []struct{ ID, Outcome, Ran, Text string }
+		Scripts, Links, Images, ExternalSheets         int
+		Articles                                       []struct{ ID, Outcome, Ran, Text string }
 	}
 	got, err := chromedp.Run(ctx, chromedp.Evaluate[seen](`(() => {
 		const h = document.getElementById('verdict');
