@@ -39,6 +39,9 @@ const (
 // with every secret the run came to know by then: a key the control API
 // created is redacted in the very answer that created it.
 type Capture struct {
+	// the bounds: MaxCapturedEntries, MaxCapturedBody, MaxCapturedBytes
+	maxEntries, maxBody, maxBytes int
+
 	mu      sync.Mutex
 	phase   string
 	entries []Captured
@@ -47,7 +50,9 @@ type Capture struct {
 }
 
 // NewCapture starts a capture in the preflight phase.
-func NewCapture() *Capture { return &Capture{phase: PhasePreflight} }
+func NewCapture() *Capture {
+	return &Capture{maxEntries: MaxCapturedEntries, maxBody: MaxCapturedBody, maxBytes: MaxCapturedBytes, phase: PhasePreflight}
+}
 
 // SetPhase names the exchanges made outside any spec from now on.
 func (c *Capture) SetPhase(phase string) {
@@ -69,13 +74,13 @@ type Captured struct {
 
 	Method, URL, Proto string
 	RequestHeader      http.Header // as sent, Host and Content-Length included
-	RequestBody        []byte      // at most MaxCapturedBody bytes
+	RequestBody        []byte      // its first MaxCapturedBody bytes
 	RequestSize        int         // the whole body's length
 
 	// Status is 0 when the request got no answer (Err says why).
 	Status         int
 	ResponseHeader http.Header
-	ResponseBody   []byte // at most MaxCapturedBody bytes
+	ResponseBody   []byte // its first MaxCapturedBody bytes
 	ResponseSize   int    // the bytes the suite read of it
 	// ResponseTruncated: the answer was longer than the suite reads at all
 	// (MaxBody).
@@ -129,12 +134,12 @@ func (c *Capture) add(cl *Client, req *http.Request, body []byte, start time.Tim
 	if x.Spec == "" && x.Phase == "" {
 		x.Phase = c.phase
 	}
-	if len(c.entries) >= MaxCapturedEntries {
+	if len(c.entries) >= c.maxEntries {
 		c.dropped++
 		return
 	}
-	reqKept, respKept := min(len(body), MaxCapturedBody), min(len(data), MaxCapturedBody)
-	if c.bytes+reqKept+respKept > MaxCapturedBytes {
+	reqKept, respKept := min(len(body), c.maxBody), min(len(data), c.maxBody)
+	if c.bytes+reqKept+respKept > c.maxBytes {
 		x.BodiesLeftOut = true
 	} else {
 		c.bytes += reqKept + respKept
@@ -206,7 +211,7 @@ func redactBody(b []byte, cut bool, r Redactor) []byte {
 		return b
 	}
 	if cut {
-		end := max(0, len(b)-(r.longest()-1))
+		end := max(0, len(b)-max(0, r.longest()-1))
 		for end > 0 && end < len(b) && !utf8.RuneStart(b[end]) {
 			end--
 		}
