@@ -30,7 +30,8 @@ const (
 // Phases name the exchanges made outside any spec.
 const (
 	PhasePreflight = "preflight"
-	PhaseAfterRun  = "after the run"
+	PhaseRun       = "between specs" // Ginkgo runs; no spec node is running
+	PhaseAfterRun  = "after the run" // the run's own agents removed, the clock read again
 )
 
 // Capture keeps the exchanges of a run, every request any client of an Env

@@ -271,7 +271,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	errOut.redact, out.redact = redact, redact
 	fmt.Fprintf(out, "jtb check: %s\n", env.Describe())
 	if capture != nil {
-		capture.SetPhase("between specs")
+		capture.SetPhase(suites.PhaseRun)
 	}
 
 	var ginkgoReport types.Report

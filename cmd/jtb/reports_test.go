@@ -306,6 +306,8 @@ func TestCheckHARHoldsEveryExchange(t *testing.T) {
 			}
 		case e.Phase == "preflight":
 			preflight++
+		case e.Phase == "after the run" && strings.HasPrefix(e.Comment, "after the run (outside any spec)"):
+			// the run's own agents removed, the clock read again
 		default:
 			t.Errorf("entry %s %s names no spec and no phase: %q", e.Request.Method, e.Request.URL, e.Comment)
 		}

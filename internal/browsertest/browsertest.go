@@ -19,8 +19,14 @@ import (
 // Names Chromium goes by on PATH.
 var names = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
 
-// Path finds Chromium on PATH; "" when there is none.
+// ChromiumEnv names a Chromium to use instead of the one on PATH.
+const ChromiumEnv = "JTB_CHROMIUM"
+
+// Path finds Chromium: $JTB_CHROMIUM, else on PATH; "" when there is none.
 func Path() string {
+	if p := os.Getenv(ChromiumEnv); p != "" {
+		return p
+	}
 	for _, n := range names {
 		if p, err := exec.LookPath(n); err == nil {
 			return p
@@ -38,9 +44,9 @@ func New(t testing.TB, limit time.Duration) context.Context {
 	path := Path()
 	if path == "" {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("no Chromium on PATH (looked for %s) under CI=true: .ci/install-chromium.sh installs it", strings.Join(names, ", "))
+			t.Fatalf("no Chromium (looked for $%s and %s on PATH) under CI=true: .ci/install-chromium.sh installs it", ChromiumEnv, strings.Join(names, ", "))
 		}
-		t.Skipf("no Chromium on PATH (looked for %s): install it (apt-get install -y chromium) to run this browser test", strings.Join(names, ", "))
+		t.Skipf("no Chromium (looked for $%s and %s on PATH): install it (apt-get install -y chromium) to run this browser test", ChromiumEnv, strings.Join(names, ", "))
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
@@ -62,8 +68,9 @@ func New(t testing.TB, limit time.Duration) context.Context {
 }
 
 // ArtifactsEnv names the directory a test keeps its screenshots in, for CI
-// to upload; unset, they go to the test's temporary directory.
-const ArtifactsEnv = "JTB_ARTIFACTS_DIR"
+// to upload (the dashboard's browser test reads it too); unset, they go to
+// the test's temporary directory.
+const ArtifactsEnv = "JTB_ARTIFACTS"
 
 // Save keeps a screenshot (or any artifact) under name and returns its path.
 func Save(t testing.TB, name string, data []byte) string {

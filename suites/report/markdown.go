@@ -54,6 +54,12 @@ func WriteMarkdown(w io.Writer, r *Run) error {
 			row.Specs[results.Pass], row.Specs[results.Fail], row.Specs[results.Warn], row.Specs[results.Error], row.Specs[results.Skip],
 			strings.Join(links, ", "))
 	}
+	if m.Footprint != nil {
+		b.WriteString("\n")
+		for _, line := range m.Footprint.Lines() {
+			fmt.Fprintf(&b, "%s  \n", mdText(line))
+		}
+	}
 	if m.Abandoned != "" {
 		fmt.Fprintf(&b, "\n**Given up:** %s\n", mdText(m.Abandoned))
 	}

@@ -36,10 +36,14 @@ type Results struct {
 	NotRun       []results.Count `json:"notRun"`       // why the others did not
 	// Abandoned says why the run was given up (the preflight refused it,
 	// the target stopped answering); "" when it ran to the end.
-	Abandoned   string      `json:"abandoned,omitempty"`
-	SuiteErrors []string    `json:"suiteErrors,omitempty"`
-	Exchanges   int         `json:"exchanges"` // captured, or 0 when none were
-	Clauses     []ClauseDoc `json:"clauses"`   // every clause of the catalogue, in its order
+	Abandoned   string   `json:"abandoned,omitempty"`
+	SuiteErrors []string `json:"suiteErrors,omitempty"`
+	// Footprint is what the run left on the target and how far it moved
+	// its clock; FootprintLines say it as the summary does.
+	Footprint      *results.Footprint `json:"footprint,omitempty"`
+	FootprintLines []string           `json:"footprintLines,omitempty"`
+	Exchanges      int                `json:"exchanges"` // captured, or 0 when none were
+	Clauses        []ClauseDoc        `json:"clauses"`   // every clause of the catalogue, in its order
 }
 
 // SelectionDoc is what the run selected.
@@ -114,6 +118,9 @@ func ResultsOf(r *Run) Results {
 		Verdict:   r.Verdict(), ExitCode: r.ExitCode(), Headline: r.Headline(), Why: r.Explanation(),
 		Ran: m.Ran, Total: m.Total, NotRun: m.NotRun, Abandoned: m.Abandoned, SuiteErrors: m.SuiteErrors,
 		Exchanges: len(r.Exchanges),
+	}
+	if m.Footprint != nil {
+		doc.Footprint, doc.FootprintLines = m.Footprint, m.Footprint.Lines()
 	}
 	if doc.NotRun == nil {
 		doc.NotRun = []results.Count{}
