@@ -68,7 +68,7 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&o.target.CACert, "ca-cert", "", "trust the CA certificates of this PEM `file` for TLS to the target, besides the system's")
 	fs.BoolVar(&o.target.Insecure, "insecure", false, "do not check the target's TLS certificate (a warning says so)")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "ginkgo label filter, e.g. 'discovery && must' or '!clock'")
-	fs.StringVar(&o.focus, "focus", "", "run only these specs: comma-separated clause IDs (JTB-PAG-002) or regular expressions over spec text")
+	fs.StringVar(&o.focus, "focus", "", "run only the specs these comma-separated `terms` select: clause IDs (JTB-PAG-002) or regular expressions over spec text")
 	fs.BoolVar(&o.list, "list", false, "print the clauses and specs the filters select, and send nothing")
 	fs.Func("seed", "run the specs in the order of this Ginkgo random `seed` (each run prints its own)", func(v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
