@@ -1,0 +1,478 @@
+package explore
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jobtobot/jtb/catalogue"
+)
+
+// execution is one run of one program against the target and the model,
+// from a fresh state: new categories and keys on the target (whose state is
+// not reset: nothing of an earlier run is visible to this one), an emptied
+// model.
+type execution struct {
+	x       *explorer
+	prefix  string
+	cats    [3]string
+	unknown string // a well-formed task id no side holds
+	st      *state
+	records []*record
+}
+
+// record is one executed step.
+type record struct {
+	Step     Step
+	Target   []*Exchange // one per request (a group has several)
+	Model    []*Exchange
+	Findings []finding
+	Skipped  string // why the step was not sent ("" it was)
+	Notes    []string
+}
+
+// finding is one difference between the sides.
+type finding struct {
+	Clause string // "" for the control API (a harness finding)
+	What   string
+	// State says the sides' states may now differ (one acted, the other
+	// did not): the task is tainted.
+	State bool
+}
+
+func (x *explorer) newExecution(ctx context.Context) (*execution, error) {
+	if err := x.model.reset(); err != nil {
+		return nil, err
+	}
+	p := x.fresh()
+	e := &execution{x: x, prefix: p, st: newState()}
+	e.cats = [3]string{"", p + "-a", p + "-b"}
+	e.unknown = "00000000-0000-4000-8000-" + fmt.Sprintf("%012x", uint64(x.runs)*7919+0xbeef)
+	for _, a := range x.agents {
+		if a.ID[0] != "" {
+			e.st.mapID(a.ID[0], a.ID[1])
+		}
+	}
+	return e, nil
+}
+
+// program is what this execution ran so far.
+func (e *execution) program() Program {
+	p := Program{}
+	for _, r := range e.records {
+		p.Steps = append(p.Steps, r.Step)
+	}
+	return p
+}
+
+// divergence is the first difference that stops a run.
+type divergence struct {
+	Clause string
+	What   string
+	Step   int // the step's ID
+}
+
+// diverged says whether the record stops the run: a MUST difference, or a
+// SHOULD one with --strict. The others become warnings.
+func (e *execution) diverged(r *record) *divergence {
+	var must, should *finding
+	for i, f := range r.Findings {
+		_, level, _ := e.x.quote(f.Clause)
+		switch {
+		case level == catalogue.Must && must == nil:
+			must = &r.Findings[i]
+		case level == catalogue.Should && e.x.opts.Strict && should == nil:
+			should = &r.Findings[i]
+		default:
+			e.x.warnf(f.Clause, f.What)
+		}
+	}
+	stop := cmp.Or(must, should)
+	if stop == nil {
+		return nil
+	}
+	if must != nil && should != nil {
+		e.x.warnf(should.Clause, should.What)
+	}
+	return &divergence{Clause: stop.Clause, What: stop.What, Step: r.Step.ID}
+}
+
+// run executes one step on both sides and judges it.
+func (e *execution) run(ctx context.Context, s Step) (*record, error) {
+	r := &record{Step: s}
+	e.records = append(e.records, r)
+	if why := e.unresolved(s); why != "" {
+		r.Skipped = why
+		return r, nil
+	}
+	var err error
+	switch s.Op {
+	case OpTask:
+		err = e.createTask(ctx, s, r)
+	case OpAccept, OpReject:
+		err = e.poster(ctx, s, r)
+	case OpAdvance:
+		err = e.advance(ctx, s, r)
+	case OpGroup:
+		err = e.group(ctx, s, r)
+	default:
+		err = e.call(ctx, s, r)
+	}
+	return r, err
+}
+
+// unresolved says why a step cannot run: it refers to something a shrunk
+// program no longer creates, or to a tainted task.
+func (e *execution) unresolved(s Step) string {
+	if s.Op == OpGroup {
+		for _, g := range s.Group {
+			if why := e.unresolved(g); why != "" {
+				return why
+			}
+		}
+		return ""
+	}
+	if s.Agent >= len(e.x.agents) || (s.Reuse == "agent" && len(e.x.agents) < 2) {
+		return "the target has fewer agents"
+	}
+	if s.Task > 0 {
+		t, ok := e.st.tasks[s.Task]
+		switch {
+		case !ok:
+			return "its task was not created"
+		case t.Tainted:
+			return "its task is tainted by an earlier SHOULD difference"
+		}
+	}
+	if s.Bid > 0 {
+		if _, ok := e.st.bids[s.Bid]; !ok {
+			return "its bid was not placed"
+		}
+	}
+	if s.Page > 0 {
+		p, ok := e.st.pages[s.Page]
+		if !ok || p.Cursor[0] == "" {
+			return "the page it follows has no next cursor"
+		}
+	}
+	if s.Other > 0 {
+		if p, ok := e.st.pages[s.Other]; !ok || p.Cursor[0] == "" || p.Cursor[1] == "" {
+			return "the other category's page has no cursor"
+		}
+	}
+	if (s.Op == OpDeliver || s.Op == OpResubmit) && !e.x.caps.PDQGPin {
+		return "the control API cannot pin scores"
+	}
+	if s.Op == OpAdvance && !e.x.caps.Clock {
+		return "the control API cannot move the clock"
+	}
+	return ""
+}
+
+// taskID is the id of a step's task on one side (0 target, 1 model).
+func (e *execution) taskID(ref, side int) string {
+	switch ref {
+	case UnknownTask:
+		return e.unknown
+	case MalformedTask:
+		return "not-a-task-" + e.prefix[len(e.prefix)-4:]
+	}
+	return e.st.tasks[ref].ID[side]
+}
+
+// key is the Idempotency-Key a step sends.
+func (e *execution) key(s Step) string {
+	if s.KeyRaw {
+		return s.Key
+	}
+	k := e.prefix + "-" + s.Key
+	if s.KeyLen > 0 {
+		for len(k) < s.KeyLen {
+			k += "x"
+		}
+		k = k[:s.KeyLen]
+	}
+	return k
+}
+
+// build is the request of a step on one side.
+func (e *execution) build(s Step, side int) request {
+	a := e.x.agents[s.Agent]
+	r := request{Auth: "Bearer " + a.Key[side], As: agentName(s.Agent), Body: s.Body}
+	switch s.Auth {
+	case AuthNone:
+		r.Auth, r.As = "", "no key"
+	case AuthUnknown:
+		r.Auth, r.As = "Bearer jtb_live_explore_unknown_"+e.x.nonce, "an unknown key"
+	case AuthScheme:
+		r.Auth, r.As = "Basic "+a.Key[side], agentName(s.Agent)+" (Basic)"
+	case AuthLower:
+		r.Auth, r.As = "bearer "+a.Key[side], agentName(s.Agent)+" (bearer)"
+	}
+	if s.Key != "" || s.KeyRaw {
+		r.Header = map[string]string{"Idempotency-Key": e.key(s)}
+	}
+	if s.Oversize {
+		r.Body = oversized(s.Body)
+	}
+	switch s.Op {
+	case OpAccept, OpReject:
+		b := e.st.bids[s.Bid]
+		id := e.st.tasks[b.Task].ID[side]
+		return request{Method: http.MethodPost, Path: "/_control/tasks/" + id + "/bids/" + b.ID[side] + "/" + s.Op, Control: true, Body: []byte("{}"), As: "control"}
+	case OpList:
+		q := url.Values{}
+		if s.Category > 0 {
+			q.Set("category", e.cats[s.Category])
+		}
+		if s.Limit != "" || s.HasLimit {
+			q.Set("limit", s.Limit)
+		}
+		if s.Page > 0 {
+			c := e.st.pages[s.Page].Cursor[side]
+			switch s.Cursor {
+			case "truncate":
+				c = c[:len(c)/2]
+			case "garbage":
+				c = "jtb-explore-not-a-cursor"
+			case "other":
+				c = e.st.pages[s.Other].Cursor[side]
+			}
+			q.Set("cursor", c)
+		}
+		r.Method, r.Path = http.MethodGet, "/v1/tasks/available"
+		if len(q) > 0 {
+			r.Path += "?" + q.Encode()
+		}
+	case OpPath:
+		r.Method, r.Path = s.Method, strings.ReplaceAll(s.Path, "{task}", e.unknown)
+	case OpTraces:
+		r.Method, r.Path = http.MethodGet, "/v1/tasks/"+e.taskID(s.Task, side)+"/traces"
+	default:
+		r.Method, r.Path = http.MethodPost, "/v1/tasks/"+e.taskID(s.Task, side)+"/"+opPath[s.Op]
+	}
+	return r
+}
+
+var opPath = map[string]string{OpBid: "bids", OpDeliver: "deliver", OpResubmit: "resubmit", OpProgress: "progress"}
+
+// oversized pads a JSON object body past 1 MiB, keeping it valid JSON.
+func oversized(body []byte) []byte {
+	pad := strings.Repeat("a", 1<<20)
+	if len(body) > 1 && body[0] == '{' {
+		return []byte(`{"padding":"` + pad + `",` + string(body[1:]))
+	}
+	return []byte(`{"padding":"` + pad + `"}`)
+}
+
+type sidePath func(side int) string
+
+// createTask posts a task in one of the run's categories, one second after
+// the previous one: equal createdAt would leave the order of a page to the
+// sides' ids, a free choice.
+func (e *execution) createTask(ctx context.Context, s Step, r *record) error {
+	if e.x.caps.Clock {
+		if err := e.move(ctx, 1, r); err != nil {
+			return err
+		}
+	}
+	cat := max(s.Category, 1)
+	var in struct {
+		Title       string `json:"title"`
+		Description string `json:"description"`
+		Band        string `json:"band"`
+		Price       string `json:"price"`
+	}
+	if err := json.Unmarshal(s.Body, &in); err != nil {
+		return fmt.Errorf("explore: step %d: task body: %w", s.ID, err)
+	}
+	body := map[string]string{"title": in.Title, "description": in.Description, "category": e.cats[cat], "band": in.Band, "price": in.Price}
+	t, m, err := e.both(ctx, http.MethodPost, func(int) string { return "/_control/tasks" }, body)
+	if err != nil {
+		return err
+	}
+	r.Target, r.Model = []*Exchange{t}, []*Exchange{m}
+	tid, terr := dataID(t)
+	mid, merr := dataID(m)
+	switch {
+	case merr != nil:
+		return fmt.Errorf("explore: the model refused a task: %v", merr)
+	case terr != nil:
+		return cannot("the control API did not create a task: %v", terr)
+	}
+	e.st.mapID(tid, mid)
+	e.st.tasks[s.ID] = &taskRef{ID: [2]string{tid, mid}, Cat: cat, Title: in.Title, Band: in.Band, Price: in.Price, Status: "open", Assignee: -1,
+		Bids: map[string]string{}, BidBy: map[int]bool{}}
+	e.st.order = append(e.st.order, s.ID)
+	e.st.version[cat]++
+	e.x.cover.hit("none", OpTask)
+	return nil
+}
+
+// both sends a control request to the target and then the model.
+func (e *execution) both(ctx context.Context, method string, path sidePath, body any) (t, m *Exchange, err error) {
+	var raw []byte
+	if body != nil {
+		raw = mustJSON(body)
+	}
+	t = e.x.target.do(ctx, request{Method: method, Path: path(0), Control: true, Body: raw, As: "control"})
+	e.x.res.Requests++
+	if t.Err != "" {
+		return t, nil, cannot("the target stopped answering: %s", e.x.redact.String(t.Err))
+	}
+	m = e.x.model.side.do(ctx, request{Method: method, Path: path(1), Control: true, Body: raw, As: "control"})
+	return t, m, nil
+}
+
+// dataID reads data.id of a success answer.
+func dataID(x *Exchange) (string, error) {
+	if x.Err != "" {
+		return "", fmt.Errorf("%s", x.Err)
+	}
+	var env struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if x.Status/100 != 2 || json.Unmarshal(x.Body, &env) != nil || env.Data.ID == "" {
+		return "", fmt.Errorf("%s %s answered %d", x.Method, x.Path, x.Status)
+	}
+	return env.Data.ID, nil
+}
+
+// poster accepts or rejects a bid. The control API is a harness: a
+// difference there is a warning (and the task is tainted), never a verdict
+// on the Agent API.
+func (e *execution) poster(ctx context.Context, s Step, r *record) error {
+	b := e.st.bids[s.Bid]
+	task := e.st.tasks[b.Task]
+	verb := map[string]string{OpAccept: "accept", OpReject: "reject"}[s.Op]
+	path := func(side int) string { return "/_control/tasks/" + task.ID[side] + "/bids/" + b.ID[side] + "/" + verb }
+	pre := task.status(e.x.model.clock.Now())
+	t, m, err := e.both(ctx, http.MethodPost, path, map[string]any{})
+	if err != nil {
+		return err
+	}
+	r.Target, r.Model = []*Exchange{t}, []*Exchange{m}
+	e.x.cover.hit(pre, s.Op)
+	if t.Status/100 != m.Status/100 {
+		r.Findings = append(r.Findings, finding{What: fmt.Sprintf("control: %s answered %d, the model %d", verb, t.Status, m.Status), State: true})
+		task.Tainted = true
+		return nil
+	}
+	if m.Status/100 == 2 && s.Op == OpAccept {
+		e.st.version[task.Cat]++
+	}
+	return e.refresh(ctx, b.Task)
+}
+
+// advance moves the clock, on the target through its control API and on the
+// model to the time the target answers.
+func (e *execution) advance(ctx context.Context, s Step, r *record) error {
+	secs := s.Seconds
+	if s.Deadline != nil {
+		t := e.st.tasks[s.Task]
+		now := e.x.model.clock.Now()
+		dl := t.Deadline
+		if !e.x.opts.ExactClock {
+			if err := e.x.syncClock(ctx); err != nil {
+				return err
+			}
+			now = e.x.model.clock.Now()
+			if !t.TDeadline.IsZero() {
+				dl = t.TDeadline
+			}
+		}
+		if dl.IsZero() {
+			r.Skipped = "the task has no resubmit deadline"
+			return nil
+		}
+		secs = int64(dl.Add(time.Duration(*s.Deadline)*time.Second).Sub(now).Round(time.Second) / time.Second)
+		if secs < 0 {
+			r.Skipped = "the clock is already past that instant"
+			return nil
+		}
+	}
+	return e.move(ctx, secs, r)
+}
+
+// move advances both clocks by secs seconds.
+func (e *execution) move(ctx context.Context, secs int64, r *record) error {
+	t := e.x.target.do(ctx, request{Method: http.MethodPost, Path: "/_control/clock/advance", Control: true, As: "control",
+		Body: mustJSON(map[string]int64{"seconds": secs})})
+	e.x.res.Requests++
+	now, err := clockOf(t)
+	if err != nil {
+		return cannot("moving the target's clock by %ds: %v", secs, err)
+	}
+	e.x.model.clock.set(now)
+	r.Notes = append(r.Notes, "clock now "+now.Format(time.RFC3339))
+	return nil
+}
+
+// refresh reads the model's view of a task (its control API, in process).
+func (e *execution) refresh(ctx context.Context, ref int) error {
+	t := e.st.tasks[ref]
+	x := e.x.model.side.do(ctx, request{Method: http.MethodGet, Path: "/_control/tasks/" + t.ID[1], Control: true, As: "control"})
+	var env struct {
+		Data struct {
+			Status           string  `json:"status"`
+			AssignedAgentID  *string `json:"assignedAgentId"`
+			ResubmitDeadline *string `json:"resubmitDeadline"`
+			Bids             []struct {
+				ID, AgentID, Status string
+			} `json:"bids"`
+			Deliveries []struct {
+				Score float64 `json:"score"`
+			} `json:"deliveries"`
+		} `json:"data"`
+	}
+	if x.Status != http.StatusOK || json.Unmarshal(x.Body, &env) != nil {
+		return fmt.Errorf("explore: the model does not show task %s (%d)", t.ID[1], x.Status)
+	}
+	d := env.Data
+	t.Status, t.Assignee = d.Status, -1
+	if d.AssignedAgentID != nil {
+		t.Assignee = e.modelAgent(*d.AssignedAgentID)
+	}
+	t.Deadline = time.Time{}
+	if d.ResubmitDeadline != nil {
+		t.Deadline, _ = time.Parse(time.RFC3339Nano, *d.ResubmitDeadline)
+	}
+	t.Bids = map[string]string{}
+	t.BidBy = map[int]bool{}
+	for _, b := range d.Bids {
+		t.Bids[b.ID] = b.Status
+		t.BidBy[e.modelAgent(b.AgentID)] = true
+	}
+	t.Deliveries = len(d.Deliveries)
+	if n := len(d.Deliveries); n > 0 {
+		t.LastScore = d.Deliveries[n-1].Score
+	}
+	return nil
+}
+
+func (e *execution) modelAgent(id string) int {
+	for i, a := range e.x.model.agent {
+		if a == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// limitOf is the page size a list step asks for (20 when it gives none or
+// an invalid one, which the model refuses anyway).
+func limitOf(s Step) int {
+	n, err := strconv.Atoi(s.Limit)
+	if err != nil || n < 1 || n > 100 {
+		return 20
+	}
+	return n
+}

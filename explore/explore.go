@@ -1,0 +1,408 @@
+// Package explore is model-based exploration of any implementation of the
+// JobToBot Agent API: random, reproducible programs (sequences of requests
+// over a few agents, the poster's side and the clock) run against the target
+// and, in lockstep, against the reference mock in process (the oracle), and
+// every answer is compared on what the API page fixes. A divergence names
+// the clause it breaks, is shrunk to a minimal program and can be saved and
+// replayed against any target. docs/EXPLORE.md says what is compared and
+// what is never compared, and why.
+package explore
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jobtobot/jtb"
+	"github.com/jobtobot/jtb/catalogue"
+	"github.com/jobtobot/jtb/suites"
+)
+
+// Options configure an exploration.
+type Options struct {
+	BaseURL      string   // the Agent API
+	ControlURL   string   // serves /_control/...; "" the base URL
+	ControlToken string   // the control API's bearer token, if any
+	APIKeys      []string // agents' keys to use; more are created through the control API when it can
+	Timeout      time.Duration
+
+	Seed     uint64
+	Steps    int           // stop after this many steps; 0: no step budget
+	Duration time.Duration // stop after this long; 0: no time budget (one of the two is needed)
+	Strict   bool          // SHOULD differences are divergences too
+	// Serial turns concurrent groups off: every request is sent alone.
+	Serial bool
+	// ExactClock says the target's clock moves only when moved (the
+	// built-in mock), so the resubmit window is probed at its exact
+	// boundary; otherwise one second and more either side of it.
+	ExactClock bool
+	// ProgramSteps bounds one program; 0: 40.
+	ProgramSteps int
+	// ShrinkBudget bounds the re-runs shrinking may make; 0: 400.
+	ShrinkBudget int
+	Log          io.Writer // progress lines; nil: none
+}
+
+// Result is what an exploration found.
+type Result struct {
+	Seed       uint64        `json:"seed"`
+	Strict     bool          `json:"strict"`
+	Serial     bool          `json:"serial"`
+	Programs   int           `json:"programs"`
+	Steps      int           `json:"steps"`
+	Requests   int           `json:"requests"` // to the target, control calls included
+	Elapsed    time.Duration `json:"-"`
+	Seconds    float64       `json:"seconds"`
+	StepsPerS  float64       `json:"stepsPerSecond"`
+	Divergence *Divergence   `json:"divergence,omitempty"`
+	Warnings   []Warning     `json:"warnings"`
+	Coverage   Coverage      `json:"coverage"`
+	// FirstDivergence is how far the exploration was when it first diverged.
+	FirstDivergence *Progress `json:"firstDivergence,omitempty"`
+	Notes           []string  `json:"notes,omitempty"` // what could not be explored, and why
+}
+
+// Progress is a point of an exploration.
+type Progress struct {
+	Programs int     `json:"programs"`
+	Steps    int     `json:"steps"`
+	Seconds  float64 `json:"seconds"`
+}
+
+// Warning counts the differences of one SHOULD clause (or of the control
+// API) that did not stop the run.
+type Warning struct {
+	Clause  string `json:"clause"` // "" for the control API
+	Title   string `json:"title"`
+	Count   int    `json:"count"`
+	Example string `json:"example"`
+}
+
+// ErrCannotJudge wraps every reason the target cannot be explored (exit 2).
+var ErrCannotJudge = errors.New("the target cannot be judged")
+
+func cannot(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrCannotJudge, fmt.Sprintf(format, args...))
+}
+
+// explorer is one exploration: the target, the model and what every
+// execution of a program shares.
+type explorer struct {
+	opts   Options
+	target *httpSide
+	model  *model
+	cat    *catalogue.Catalogue
+	in     *inputs
+	redact suites.Redactor
+	agents []agentRef
+	caps   suites.Capabilities
+	nonce  string
+	runs   int
+	start  time.Time
+	res    *Result
+	cover  *coverage
+	warn   map[string]*Warning
+	quiet  bool // shrinking: its re-runs count no warnings
+	log    io.Writer
+}
+
+// agentRef is one agent on both sides.
+type agentRef struct {
+	Key [2]string // target, model
+	ID  [2]string // the target's id ("" unknown until an answer names it), the model's
+}
+
+// Explore runs programs until the budget is spent or one diverges; a
+// divergence is shrunk before it is returned. An error wrapping
+// ErrCannotJudge means the target could not be explored at all.
+func Explore(ctx context.Context, opts Options) (*Result, error) {
+	if opts.Steps <= 0 && opts.Duration <= 0 {
+		return nil, errors.New("explore: give a step budget or a duration")
+	}
+	x, err := connect(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Time{}
+	if opts.Duration > 0 {
+		deadline = x.start.Add(opts.Duration)
+	}
+	over := func() bool {
+		return ctx.Err() != nil || (opts.Steps > 0 && x.res.Steps >= opts.Steps) || (!deadline.IsZero() && time.Now().After(deadline))
+	}
+	for p := 0; !over(); p++ {
+		rng := rand.New(rand.NewPCG(opts.Seed, uint64(p)))
+		e, err := x.newExecution(ctx)
+		if err != nil {
+			return nil, err
+		}
+		x.res.Programs++
+		g := newGenerator(rng, x, e)
+		for i := 0; i < x.programSteps() && !over(); i++ {
+			s, ok := g.next()
+			if !ok {
+				break
+			}
+			rec, err := e.run(ctx, s)
+			if err != nil {
+				return x.finish(), err
+			}
+			x.res.Steps++
+			if d := e.diverged(rec); d != nil {
+				x.res.FirstDivergence = &Progress{Programs: x.res.Programs, Steps: x.res.Steps, Seconds: time.Since(x.start).Seconds()}
+				x.logf("divergence after %d steps (%d programs, %.2fs): %s; shrinking", x.res.Steps, x.res.Programs, x.res.FirstDivergence.Seconds, d.Clause)
+				x.res.Divergence = x.shrink(ctx, e, d)
+				return x.finish(), nil
+			}
+		}
+	}
+	return x.finish(), nil
+}
+
+// Replay runs a saved program once against the target.
+func Replay(ctx context.Context, opts Options, saved *Saved) (*Result, error) {
+	x, err := connect(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if need := saved.agents(); need > len(x.agents) {
+		return nil, cannot("the saved program needs %d agents; the target has %d (give --api-key-b, or a control API that creates agents)", need, len(x.agents))
+	}
+	e, err := x.newExecution(ctx)
+	if err != nil {
+		return nil, err
+	}
+	x.res.Programs = 1
+	for _, s := range saved.Program.Steps {
+		rec, err := e.run(ctx, s)
+		if err != nil {
+			return x.finish(), err
+		}
+		x.res.Steps++
+		if d := e.diverged(rec); d != nil {
+			x.res.Divergence = x.describe(e, d)
+			break
+		}
+	}
+	return x.finish(), nil
+}
+
+func (x *explorer) programSteps() int {
+	if x.opts.ProgramSteps > 0 {
+		return x.opts.ProgramSteps
+	}
+	return 40
+}
+
+func (x *explorer) finish() *Result {
+	r := x.res
+	r.Elapsed = time.Since(x.start)
+	r.Seconds = r.Elapsed.Seconds()
+	if r.Seconds > 0 {
+		r.StepsPerS = float64(r.Steps) / r.Seconds
+	}
+	r.Warnings = r.Warnings[:0]
+	for _, w := range x.warn {
+		r.Warnings = append(r.Warnings, *w)
+	}
+	sortWarnings(r.Warnings)
+	r.Coverage = x.cover.summary(x.cat)
+	return r
+}
+
+func (x *explorer) logf(format string, args ...any) {
+	if x.log != nil {
+		fmt.Fprintln(x.log, x.redact.String("jtb explore: "+fmt.Sprintf(format, args...)))
+	}
+}
+
+// connect checks the target answers, reads its control API's capabilities,
+// finds or creates its agents and sets the model's clock to the target's.
+func connect(ctx context.Context, opts Options) (*explorer, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = suites.DefaultTimeout
+	}
+	if opts.ControlURL == "" {
+		opts.ControlURL = opts.BaseURL
+	}
+	t := suites.Target{BaseURL: opts.BaseURL, ControlURL: opts.ControlURL}
+	if err := t.Validate(); err != nil {
+		return nil, cannot("%v", err)
+	}
+	cat, err := catalogue.Parse(jtb.CatalogueSpec)
+	if err != nil {
+		return nil, err
+	}
+	in, err := deriveInputs()
+	if err != nil {
+		return nil, err
+	}
+	x := &explorer{
+		opts:   opts,
+		target: newHTTPSide(opts.BaseURL, opts.ControlURL, opts.ControlToken, opts.Timeout),
+		cat:    cat,
+		in:     in,
+		redact: suites.NewRedactor(append([]string{opts.ControlToken}, opts.APIKeys...)...),
+		start:  time.Now(),
+		res:    &Result{Seed: opts.Seed, Strict: opts.Strict, Serial: opts.Serial, Warnings: []Warning{}},
+		cover:  newCoverage(),
+		warn:   map[string]*Warning{},
+		log:    opts.Log,
+	}
+	var nonce [4]byte
+	crand.Read(nonce[:])
+	x.nonce = hex.EncodeToString(nonce[:])
+
+	pre := x.target.do(ctx, request{Method: http.MethodGet, Path: "/v1/tasks/available", As: "no key"})
+	if pre.Err != "" {
+		return nil, cannot("the target at %s does not answer (timeout %s): %s", opts.BaseURL, opts.Timeout, x.redact.String(pre.Err))
+	}
+	caps := x.target.do(ctx, request{Method: http.MethodGet, Path: "/_control/capabilities", Control: true, As: "control"})
+	var capsEnv struct {
+		Data *suites.Capabilities `json:"data"`
+	}
+	switch {
+	case caps.Err != "":
+		return nil, cannot("the control API at %s/_control does not answer: %s", opts.ControlURL, x.redact.String(caps.Err))
+	case caps.Status == http.StatusUnauthorized || caps.Status == http.StatusForbidden:
+		return nil, cannot("the control API at %s/_control refused the control token (%d): set --control-token", opts.ControlURL, caps.Status)
+	case caps.Status != http.StatusOK || json.Unmarshal(caps.Body, &capsEnv) != nil || capsEnv.Data == nil:
+		return nil, cannot("explore needs the control API (control-api.yaml) to post tasks and accept bids; GET %s/_control/capabilities answered %d", opts.ControlURL, caps.Status)
+	}
+	x.caps = *capsEnv.Data
+	if !x.caps.Clock {
+		x.res.Notes = append(x.res.Notes, "the control API cannot move the clock: the 6-hour resubmit window is not explored")
+	}
+	if !x.caps.PDQGPin {
+		x.res.Notes = append(x.res.Notes, "the control API cannot pin PDQG scores: deliveries and resubmits are not explored (the bands need known scores)")
+	}
+
+	x.model, err = newModel(time.Now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range opts.APIKeys {
+		if k != "" && len(x.agents) < modelAgents {
+			x.agents = append(x.agents, agentRef{Key: [2]string{k, ""}})
+		}
+	}
+	for len(x.agents) < modelAgents && x.caps.Agents {
+		name := fmt.Sprintf("jtb-explore-%s-%d", x.nonce, len(x.agents)+1)
+		ex := x.target.do(ctx, request{Method: http.MethodPost, Path: "/_control/agents", Control: true, As: "control", Body: mustJSON(map[string]string{"name": name})})
+		var a struct {
+			Data struct {
+				ID     string `json:"id"`
+				APIKey string `json:"apiKey"`
+			} `json:"data"`
+		}
+		if ex.Err != "" || ex.Status/100 != 2 || json.Unmarshal(ex.Body, &a) != nil || a.Data.APIKey == "" {
+			return nil, cannot("creating an agent through the control API failed (%d %s)", ex.Status, x.redact.String(ex.Err))
+		}
+		x.redact = suites.NewRedactor(append(x.secrets(), a.Data.APIKey)...)
+		x.agents = append(x.agents, agentRef{Key: [2]string{a.Data.APIKey, ""}, ID: [2]string{a.Data.ID, ""}})
+	}
+	if len(x.agents) == 0 {
+		return nil, cannot("no agent: give --api-key, or a control API that can create agents")
+	}
+	for i := range x.agents {
+		x.agents[i].Key[1], x.agents[i].ID[1] = x.model.keys[i], x.model.agent[i]
+		ex := x.target.do(ctx, request{Method: http.MethodGet, Path: "/v1/tasks/available?limit=1", Auth: "Bearer " + x.agents[i].Key[0], As: agentName(i)})
+		if ex.Err != "" || ex.Status/100 != 2 {
+			return nil, cannot("the target refuses %s's key (GET /v1/tasks/available answered %d %s)", agentName(i), ex.Status, x.redact.String(ex.Err))
+		}
+	}
+	if len(x.agents) < 2 {
+		x.res.Notes = append(x.res.Notes, "one agent only: nothing is tried as another agent (give --api-key-b, or a control API that creates agents)")
+	}
+	if x.caps.Clock {
+		if err := x.syncClock(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return x, nil
+}
+
+func (x *explorer) secrets() []string {
+	out := []string{x.opts.ControlToken}
+	for _, a := range x.agents {
+		out = append(out, a.Key[0])
+	}
+	return append(out, x.opts.APIKeys...)
+}
+
+// syncClock sets the model's clock to the target's.
+func (x *explorer) syncClock(ctx context.Context) error {
+	ex := x.target.do(ctx, request{Method: http.MethodGet, Path: "/_control/clock", Control: true, As: "control"})
+	x.res.Requests++
+	now, err := clockOf(ex)
+	if err != nil {
+		return cannot("reading the target's clock: %v", err)
+	}
+	x.model.clock.set(now)
+	return nil
+}
+
+// clockOf reads {"data":{"now":...}} in any RFC 3339 precision and offset.
+func clockOf(ex *Exchange) (time.Time, error) {
+	if ex.Err != "" {
+		return time.Time{}, errors.New(ex.Err)
+	}
+	var env struct {
+		Data struct {
+			Now string `json:"now"`
+		} `json:"data"`
+	}
+	if ex.Status/100 != 2 || json.Unmarshal(ex.Body, &env) != nil {
+		return time.Time{}, fmt.Errorf("the control API answered %d", ex.Status)
+	}
+	t, err := time.Parse(time.RFC3339Nano, env.Data.Now)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("now %q: %v", env.Data.Now, err)
+	}
+	return t.UTC().Truncate(time.Millisecond), nil
+}
+
+func agentName(i int) string { return "agent " + string(rune('A'+i)) }
+
+// warnf counts a difference that does not stop the run.
+func (x *explorer) warnf(clause, example string) {
+	if x.quiet {
+		return
+	}
+	w := x.warn[clause]
+	if w == nil {
+		title := "the control API departs from control-api.yaml"
+		if cl, ok := x.cat.Clause(clause); ok {
+			title = cl.Title
+		}
+		w = &Warning{Clause: clause, Title: title, Example: x.redact.String(example)}
+		x.warn[clause] = w
+	}
+	w.Count++
+}
+
+// fresh names the run-scoped things of one execution: categories, keys.
+func (x *explorer) fresh() string {
+	x.runs++
+	return fmt.Sprintf("jtb-explore-%s-%d", x.nonce, x.runs)
+}
+
+// quote is the page's words (MUST) or the decision (SHOULD) behind a clause.
+func (x *explorer) quote(id string) (title, level, quote string) {
+	cl, ok := x.cat.Clause(id)
+	if !ok {
+		return "the control API (a harness, control-api.yaml)", "CTL", ""
+	}
+	if cl.Level == catalogue.Must {
+		return cl.Title, cl.Level, strings.Join(cl.Seed, " / ")
+	}
+	return cl.Title, cl.Level, cl.Why
+}
