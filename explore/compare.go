@@ -2,15 +2,15 @@ package explore
 
 import (
 	"bytes"
-	"maps"
-	"slices"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 )

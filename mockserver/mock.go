@@ -30,16 +30,12 @@ import (
 
 // Options configure a Mock. The zero value is the documented mock.
 type Options struct {
-	Fixtures       fs.FS    // nil: the embedded fixtures (tasks.json, agents.json)
-	ControlToken   string   // "": control API open; else requires Authorization: Bearer <token>
-	DisableControl bool     // true: /_control answers 404 like any unknown path
-	Defects        []string // names from docs/DEFECTS.md; an unknown name is an error from New
-	Clock          Clock    // nil: real time from the fixture epoch; control advances add on top
-	// NewID is the source of every new id (agents, tasks, bids, deliveries,
-	// traces); it must return lowercase canonical UUIDs. nil: random ones. A
-	// counter makes a run reproducible id for id (jtb explore's model).
-	NewID  func() string
-	Logger *slog.Logger // nil: no request log; else one line per request, keys redacted
+	Fixtures       fs.FS        // nil: the embedded fixtures (tasks.json, agents.json)
+	ControlToken   string       // "": control API open; else requires Authorization: Bearer <token>
+	DisableControl bool         // true: /_control answers 404 like any unknown path
+	Defects        []string     // names from docs/DEFECTS.md; an unknown name is an error from New
+	Clock          Clock        // nil: real time from the fixture epoch; control advances add on top
+	Logger         *slog.Logger // nil: no request log; else one line per request, keys redacted
 	// StatePath "" keeps the state in memory. Else the state survives
 	// restarts and crashes: StatePath holds a snapshot and StatePath+".journal"
 	// every change since, fsynced before the answer (see persist.go).
@@ -49,6 +45,10 @@ type Options struct {
 	// (whole seconds, at most a year) by the mock's clock.
 	AutoAccept  bool
 	AcceptAfter time.Duration
+	// NewID is the source of every new id (agents, tasks, bids, deliveries,
+	// traces); it must return lowercase canonical UUIDs. nil: random ones. A
+	// counter makes a run reproducible id for id (jtb explore's model).
+	NewID func() string
 }
 
 // Clock is the mock's source of time; the control API's advance is the mock's
