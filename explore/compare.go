@@ -71,13 +71,8 @@ func (e *execution) accepts(s Step, pre *taskRef) bool {
 	default:
 		return false
 	}
-	switch s.Reuse {
-	case "", "agent":
-	case "retry":
-	default:
-		if k := e.st.keys[s.Key]; k != nil && (k.ModelOK || s.Reuse == "other") {
-			return false
-		}
+	if s.Key != "" && e.st.stored[scope(s.Key, s.Agent)].ModelOK {
+		return false // the model answers the stored answer (or 422): nothing is scored
 	}
 	if s.KeyLen > 255 || (s.KeyRaw && s.Fault == nil) {
 		return false
@@ -125,13 +120,13 @@ func (e *execution) after(ctx context.Context, s Step, pre *taskRef, t, m *Excha
 		state = true
 		r.Notes = append(r.Notes, "the model did not do what the pin expected: the task is left out from here on")
 	}
-	if s.Key != "" && s.Reuse == "" {
-		e.st.keys[s.Key] = &keyRef{Agent: s.Agent, Op: s.Op, Task: s.Task, Body: s.Body, ModelOK: ok, TStatus: t.Status, TBody: t.Body,
-			At: e.x.model.clock.Now()}
-	}
-	if s.Reuse == "retry" && ok {
-		if k := e.st.keys[s.Key]; k != nil {
-			k.ModelOK, k.TStatus, k.TBody = true, t.Status, t.Body
+	if s.Key != "" && !s.KeyRaw {
+		if _, seen := e.st.keys[s.Key]; !seen {
+			e.st.keys[s.Key] = keyRef{Agent: s.Agent, Op: s.Op, Task: s.Task, Body: s.Body, At: e.x.model.clock.Now()}
+		}
+		sc := scope(s.Key, s.Agent)
+		if had, seen := e.st.stored[sc]; !replayed(m) && (ok || !seen || !had.ModelOK) {
+			e.st.stored[sc] = storedRef{ModelOK: ok, TStatus: t.Status, TBody: t.Body}
 		}
 	}
 	if pre != nil {
@@ -189,17 +184,19 @@ func (e *execution) governing(s Step, pre *taskRef, t, m *Exchange) string {
 			return s.Fault.Clause
 		}
 	}
-	k := e.st.keys[s.Key]
+	mine := e.st.stored[scope(s.Key, s.Agent)]
+	first := e.st.stored[scope(s.Key, e.st.keys[s.Key].Agent)]
 	switch {
-	case s.Reuse == "replay" && replayed(m):
-		return "JTB-IDEM-001"
+	case s.Key == "":
 	case s.Reuse == "json" && replayed(m):
 		return "JTB-IDEM-008"
+	case replayed(m):
+		return "JTB-IDEM-001"
 	case s.Reuse == "other":
 		return "JTB-IDEM-003"
-	case s.Reuse == "agent" && k != nil && (replayed(t) || (t.Status == k.TStatus && jsonEqual(t.Body, k.TBody))):
+	case s.Reuse == "agent" && !replayed(m) && (replayed(t) || (first.ModelOK && sameAnswer(t.Status, t.Body, first))):
 		return "JTB-IDEM-004"
-	case s.Reuse == "retry" && ok && k != nil && t.Status == k.TStatus && jsonEqual(t.Body, k.TBody):
+	case s.Reuse == "retry" && ok && !mine.ModelOK && sameAnswer(t.Status, t.Body, mine):
 		return "JTB-IDEM-007" // the target answered the first error again
 	}
 	switch s.Op {
@@ -427,14 +424,16 @@ func (e *execution) judge(s Step, pre *taskRef, t, m *Exchange) []finding {
 	case !mr && tr:
 		f.add("JTB-IDEM-002", false, "a fresh answer carries Idempotent-Replayed: true")
 	}
-	if k := e.st.keys[s.Key]; k != nil && s.Key != "" && s.Reuse != "" {
+	if s.Key != "" && !s.KeyRaw {
+		mine, has := e.st.stored[scope(s.Key, s.Agent)]
+		first := e.st.stored[scope(s.Key, e.st.keys[s.Key].Agent)]
 		switch {
-		case mr && !jsonEqual(t.Body, k.TBody):
+		case mr && has && mine.ModelOK && !sameAnswer(t.Status, t.Body, mine):
 			f.add(gov, true, "the same key and body answered otherwise than the first time (not the stored answer)")
 			return f
 		case mr:
 			return f // the stored answer: judged when it was first given
-		case s.Reuse == "agent" && jsonEqual(t.Body, k.TBody):
+		case s.Reuse == "agent" && first.ModelOK && sameAnswer(t.Status, t.Body, first):
 			f.add("JTB-IDEM-004", true, "another agent's request with the same key got the first agent's answer")
 			return f
 		}
@@ -726,6 +725,26 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// sameAnswer says whether an answer is the stored one again: the same
+// status and, for a success, data naming the same object (data.id), or the
+// same data where it names none; for an error, the same code. Extra fields
+// a server adds per answer (a request id) do not count.
+func sameAnswer(status int, body []byte, stored storedRef) bool {
+	if status != stored.TStatus {
+		return false
+	}
+	a, b := decode(body), decode(stored.TBody)
+	if status/100 != 2 {
+		return a.err["code"] == b.err["code"]
+	}
+	ad, _ := a.data.(map[string]any)
+	bd, _ := b.data.(map[string]any)
+	if id, ok := bd["id"]; ok {
+		return ad["id"] == id
+	}
+	return reflect.DeepEqual(a.data, b.data)
 }
 
 // jsonEqual compares two bodies as JSON values (key order and white space

@@ -391,7 +391,7 @@ func (g *generator) followable() []int {
 	var out []int
 	for id, p := range g.e.st.pages {
 		if p.Cursor[0] != "" && p.Cursor[1] != "" {
-			if w := g.e.st.walks[p.Walk]; w != nil && !w.Done {
+			if w := g.e.st.walks[p.Walk]; w != nil && !w.Done && w.Last == id { // a walk is a chain of pages
 				out = append(out, id)
 			}
 		}
@@ -465,7 +465,7 @@ func (g *generator) reuseKey() (Step, bool) {
 		return Step{}, false
 	}
 	s := Step{ID: g.nextID(), Op: k.Op, Agent: k.Agent, Task: k.Task, Key: name, Body: k.Body}
-	if !k.ModelOK {
+	if !g.e.st.stored[scope(name, k.Agent)].ModelOK {
 		s.Reuse = "retry"
 	} else {
 		s.Reuse = pickOf(g, []string{"replay", "replay", "json", "other", "agent"})

@@ -87,7 +87,7 @@ func (e *execution) group(ctx context.Context, s Step, r *record) error {
 			for _, i := range order {
 				m := members[i]
 				if drop[i] {
-					if code := errorCode(targets[i]); code != "IDEMPOTENCY_KEY_IN_USE" {
+					if code := errorCode(targets[i]); !strings.EqualFold(code, "IDEMPOTENCY_KEY_IN_USE") { // the case is ENV-004's business
 						tr.findings = append(tr.findings, finding{Clause: "JTB-IDEM-005", What: fmt.Sprintf("a duplicate in flight answered 409 %s, not IDEMPOTENCY_KEY_IN_USE", code)})
 					}
 					continue

@@ -130,6 +130,7 @@ func (e *execution) judgeList(f *findings, s Step, t *Exchange, td, md map[strin
 		}
 		e.st.walks[walkID] = w
 	}
+	w.Last = s.ID
 	static := w.Version == e.st.version[s.Category]
 	walkClause := "JTB-PAG-002"
 	if !static {

@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -16,8 +17,9 @@ type state struct {
 	bids  map[int]*bidRef  // by the ID of the step that placed the bid
 	pages map[int]*pageRef // by the ID of the list step
 	walks map[int]*walkRef // by the ID of the walk's first list step
-	keys  map[string]*keyRef
-	order []int // task steps in creation order
+	keys   map[string]keyRef    // by key name: its first use
+	stored map[string]storedRef // by key name and agent: the answers of that scope
+	order  []int                // task steps in creation order
 
 	// t2m and m2t map ids between the sides (tasks, bids, deliveries,
 	// traces, agents): a bijection learnt as objects are created.
@@ -115,25 +117,32 @@ type walkRef struct {
 	Start   map[string]bool // model ids of the tasks open at the first page
 	Seen    map[string]bool // model ids the target has listed so far
 	Done    bool            // the target said it has no more
+	Last    int             // the walk's last page: the only one followed
 }
 
 // keyRef is the first use of an Idempotency-Key.
 type keyRef struct {
-	Agent      int
-	Op         string
-	Task       int
-	Body       []byte
-	ModelOK    bool // the model answered 2xx: the answer is stored
-	TStatus    int  // the target's first answer
-	TBody      []byte
-	At         time.Time // the model's clock then (keys are kept 24 h)
-	TReplayKey bool      // the target's first answer was itself a replay
+	Agent int
+	Op    string
+	Task  int
+	Body  []byte
+	At    time.Time // the model's clock then (keys are kept 24 h)
 }
+
+// storedRef is what one caller's uses of a key left: whether the model
+// stored an answer (only a 2xx is stored), and the target's answer then.
+type storedRef struct {
+	ModelOK bool
+	TStatus int
+	TBody   []byte
+}
+
+func scope(key string, agent int) string { return fmt.Sprintf("%s@%d", key, agent) }
 
 func newState() *state {
 	return &state{
 		tasks: map[int]*taskRef{}, bids: map[int]*bidRef{}, pages: map[int]*pageRef{},
-		walks: map[int]*walkRef{}, keys: map[string]*keyRef{},
+		walks: map[int]*walkRef{}, keys: map[string]keyRef{}, stored: map[string]storedRef{},
 		t2m: map[string]string{}, m2t: map[string]string{},
 	}
 }
@@ -141,7 +150,7 @@ func newState() *state {
 func (s *state) clone() *state {
 	c := &state{
 		tasks: make(map[int]*taskRef, len(s.tasks)), bids: maps.Clone(s.bids), pages: maps.Clone(s.pages),
-		walks: make(map[int]*walkRef, len(s.walks)), keys: maps.Clone(s.keys), order: slices.Clone(s.order),
+		walks: make(map[int]*walkRef, len(s.walks)), keys: maps.Clone(s.keys), stored: maps.Clone(s.stored), order: slices.Clone(s.order),
 		t2m: maps.Clone(s.t2m), m2t: maps.Clone(s.m2t),
 		verdicts: s.verdicts.clone(), statuses: s.statuses.clone(), version: s.version,
 	}

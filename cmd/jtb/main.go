@@ -1,7 +1,8 @@
 // Command jtb is the JobToBot Agent API conformance kit: it checks a target
 // against the contract (check), serves the stateful reference mock (mock),
-// validates an agent's traffic (proxy), runs the reference quality-gate
-// scorer (pdqg) and says what the binary is (version).
+// validates an agent's traffic (proxy), explores a target with programs
+// checked against the mock (explore), runs the reference quality-gate scorer
+// (pdqg) and says what the binary is (version).
 package main
 
 import (
@@ -19,6 +20,7 @@ Usage:
   jtb check [flags]   run the conformance suite (against an in-process mock by default)
   jtb mock [flags]    serve the stateful reference mock
   jtb proxy [flags]   validate an agent's traffic to a server (an in-process mock by default)
+  jtb explore [flags] explore a target with random programs, the mock as the oracle (the built-in mock by default)
   jtb pdqg score FILE [--task TASK.json] [--json]
                       score a delivery with the reference quality gate
   jtb version [--json]
@@ -56,6 +58,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runMock(ctx, args[1:], stdout, stderr)
 	case "proxy":
 		return runProxy(ctx, args[1:], stdout, stderr)
+	case "explore":
+		return runExplore(ctx, args[1:], stdout, stderr)
 	case "pdqg":
 		return runPDQG(args[1:], stdin, stdout, stderr)
 	case "version", "--version":

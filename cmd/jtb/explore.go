@@ -1,0 +1,218 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jobtobot/jtb/explore"
+	"github.com/jobtobot/jtb/mockserver"
+	"github.com/jobtobot/jtb/suites"
+)
+
+// exploreOptions are the flags of jtb explore.
+type exploreOptions struct {
+	target     suites.Target
+	seconds    float64
+	steps      int
+	seed       uint64
+	strict     bool
+	serial     bool
+	save       string
+	replay     string
+	jsonReport string
+	defects    repeated
+}
+
+func parseExploreFlags(args []string, getenv func(string) string, stderr io.Writer) (exploreOptions, error) {
+	var o exploreOptions
+	env, err := suites.TargetFromEnv(getenv)
+	if err != nil {
+		return o, err
+	}
+	if env.Timeout == 0 {
+		env.Timeout = suites.DefaultTimeout
+	}
+	fs := flag.NewFlagSet("jtb explore", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.target.BaseURL, "base-url", env.BaseURL, "Agent API base URL (env "+suites.EnvBaseURL+"); none: the built-in mock")
+	// Secrets get no flag default: -h prints defaults.
+	fs.StringVar(&o.target.APIKey, "api-key", "", "agent API key (env "+suites.EnvAPIKey+")")
+	fs.StringVar(&o.target.APIKeyB, "api-key-b", "", "a second agent's API key (env "+suites.EnvAPIKeyB+")")
+	fs.StringVar(&o.target.ControlURL, "control-url", env.ControlURL, "URL serving /_control/... (env "+suites.EnvControlURL+"); default the base URL")
+	fs.StringVar(&o.target.ControlToken, "control-token", "", "control API bearer token (env "+suites.EnvControlToken+")")
+	fs.DurationVar(&o.target.Timeout, "timeout", env.Timeout, "timeout of each request (env "+suites.EnvTimeout+")")
+	fs.Float64Var(&o.seconds, "seconds", 0, "explore this many seconds (default 10 when --steps is not given)")
+	fs.IntVar(&o.steps, "steps", 0, "explore this many steps (with --seconds: whichever comes first)")
+	seed := fs.String("seed", "", "the seed of the programs (default: a fresh one, printed)")
+	fs.BoolVar(&o.strict, "strict", false, "differences on our SHOULD decisions are divergences too")
+	fs.BoolVar(&o.serial, "serial", false, "no concurrent groups: send every request alone")
+	fs.StringVar(&o.save, "save", "", "write the shrunk reproduction of a divergence to this file (JSON)")
+	fs.StringVar(&o.replay, "replay", "", "run a saved reproduction once instead of exploring")
+	fs.StringVar(&o.jsonReport, "json-report", "", "write the summary (and any reproduction) as JSON to this file")
+	fs.Var(&o.defects, "defect", "built-in mock only: break one rule (repeatable; 'list' prints them)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	o.target.APIKey = cmp.Or(o.target.APIKey, env.APIKey)
+	o.target.APIKeyB = cmp.Or(o.target.APIKeyB, env.APIKeyB)
+	o.target.ControlToken = cmp.Or(o.target.ControlToken, env.ControlToken)
+	switch {
+	case o.target.Timeout <= 0:
+		return o, fmt.Errorf("--timeout %s: want a positive duration", o.target.Timeout)
+	case o.seconds < 0 || math.IsInf(o.seconds, 0) || math.IsNaN(o.seconds):
+		return o, fmt.Errorf("--seconds %v: want a positive number", o.seconds)
+	case o.steps < 0:
+		return o, fmt.Errorf("--steps %d: want a positive number", o.steps)
+	case o.target.BaseURL != "" && len(o.defects) > 0:
+		return o, errors.New("--defect applies only to the built-in mock (no --base-url)")
+	case o.target.BaseURL == "" && o.target.APIKey != "":
+		return o, errors.New("--api-key without --base-url: the built-in mock uses its own keys")
+	case o.replay != "" && (o.save != "" || o.steps > 0 || o.seconds > 0 || *seed != ""):
+		return o, errors.New("--replay runs a saved program once: --save, --steps, --seconds and --seed do not apply")
+	}
+	if o.seconds == 0 && o.steps == 0 {
+		o.seconds = 10
+	}
+	if *seed == "" {
+		o.seed = uint64(time.Now().UnixNano()) % 1_000_000_000
+	} else if _, err := fmt.Sscan(*seed, &o.seed); err != nil {
+		return o, fmt.Errorf("--seed %q: want a whole number", *seed)
+	}
+	return o, nil
+}
+
+// runExplore runs jtb explore: exit 0 no divergence, 1 a divergence, 2 bad
+// configuration or a target that cannot be judged.
+func runExplore(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseExploreFlags(args, os.Getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "jtb explore: %v\n", err)
+		return exitConfig
+	}
+	for _, d := range o.defects {
+		if d == "list" {
+			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "DEFECT\tAREA\tWHAT THE BROKEN MOCK DOES")
+			for _, d := range mockserver.Defects() {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Name, d.Area, strings.ReplaceAll(d.Description, "`", ""))
+			}
+			tw.Flush()
+			return exitOK
+		}
+	}
+	redact := o.target.Redactor()
+	opts := explore.Options{
+		BaseURL: o.target.BaseURL, ControlURL: o.target.ControlURL, ControlToken: o.target.ControlToken,
+		APIKeys: []string{o.target.APIKey, o.target.APIKeyB}, Timeout: o.target.Timeout,
+		Seed: o.seed, Steps: o.steps, Duration: time.Duration(o.seconds * float64(time.Second)),
+		Strict: o.strict, Serial: o.serial, Log: stderr,
+	}
+	if o.target.BaseURL == "" {
+		b, err := explore.StartBuiltin(o.defects)
+		if err != nil {
+			fmt.Fprintf(stderr, "jtb explore: %v\n", err)
+			return exitConfig
+		}
+		defer b.Close()
+		bo := b.Options()
+		opts.BaseURL, opts.APIKeys, opts.ExactClock = bo.BaseURL, bo.APIKeys, bo.ExactClock
+		fmt.Fprintf(stdout, "jtb explore: built-in mock at %s (its clock moves only when the explorer moves it)", b.URL)
+		if len(o.defects) > 0 {
+			fmt.Fprintf(stdout, " with defects %s", strings.Join(o.defects, ", "))
+		}
+		fmt.Fprintln(stdout)
+	}
+	var res *explore.Result
+	if o.replay != "" {
+		data, err := os.ReadFile(o.replay)
+		if err != nil {
+			fmt.Fprintf(stderr, "jtb explore: --replay: %v\n", err)
+			return exitConfig
+		}
+		saved, err := explore.ReadSaved(data)
+		if err != nil {
+			fmt.Fprintf(stderr, "jtb explore: --replay %s: %v\n", o.replay, err)
+			return exitConfig
+		}
+		opts.Strict = opts.Strict || saved.Strict
+		fmt.Fprintf(stdout, "jtb explore: replaying %s (%d steps; it diverged under %s)\n", o.replay, len(saved.Program.Steps), saved.Clause)
+		res, err = explore.Replay(ctx, opts, saved)
+		if err != nil {
+			fmt.Fprintf(stderr, "jtb explore: %s\n", redact.String(err.Error()))
+			return exitConfig
+		}
+	} else {
+		fmt.Fprintf(stdout, "jtb explore: seed %d, %s\n", o.seed, budget(o))
+		res, err = explore.Explore(ctx, opts)
+		if err != nil {
+			fmt.Fprintf(stderr, "jtb explore: %s\n", redact.String(err.Error()))
+			return exitConfig
+		}
+	}
+	var out strings.Builder
+	res.Print(&out)
+	fmt.Fprint(stdout, redact.String(out.String()))
+	if o.jsonReport != "" {
+		data, err := json.MarshalIndent(res, "", "  ")
+		if err == nil {
+			err = os.WriteFile(o.jsonReport, redact.Bytes(data), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "jtb explore: --json-report: %v\n", err)
+			return exitConfig
+		}
+	}
+	if res.Divergence == nil {
+		return exitOK
+	}
+	if o.save != "" {
+		saved, err := res.Save()
+		var data []byte
+		if err == nil {
+			data, err = json.MarshalIndent(saved, "", "  ")
+		}
+		if err == nil {
+			err = os.WriteFile(o.save, redact.Bytes(data), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "jtb explore: --save: %v\n", err)
+			return exitConfig
+		}
+		fmt.Fprintf(stdout, "reproduction saved to %s (jtb explore --replay %s)\n", o.save, o.save)
+	}
+	return exitFail
+}
+
+func budget(o exploreOptions) string {
+	var parts []string
+	if o.seconds > 0 {
+		parts = append(parts, fmt.Sprintf("%gs", o.seconds))
+	}
+	if o.steps > 0 {
+		parts = append(parts, fmt.Sprintf("%d steps", o.steps))
+	}
+	s := strings.Join(parts, " or ")
+	if o.strict {
+		s += ", --strict"
+	}
+	if o.serial {
+		s += ", --serial"
+	}
+	return s
+}
