@@ -28,12 +28,10 @@ func (e *execution) call(ctx context.Context, s Step, r *record) error {
 	if err != nil {
 		return err
 	}
-	t := e.x.target.do(ctx, e.build(s, 0))
-	e.x.res.Requests++
+	t, m := e.pair(ctx, e.build(s, 0), e.build(s, 1))
 	if t.Err != "" {
 		return cannot("the target stopped answering: %s", e.x.redact.String(t.Err))
 	}
-	m := e.x.model.side.do(ctx, e.build(s, 1))
 	r.Target, r.Model = []*Exchange{t}, []*Exchange{m}
 	r.Findings = e.judge(s, pre, t, m)
 	return e.after(ctx, s, pre, t, m, pinned, r)
@@ -141,11 +139,9 @@ func (e *execution) after(ctx context.Context, s Step, pre *taskRef, t, m *Excha
 	if state && s.writes() {
 		task.Tainted = true
 	}
-	if s.Op == OpProgress && ok && !replayed(m) {
-		task.Traces++
-	}
-	if s.writes() {
-		return e.refresh(ctx, s.Task)
+	e.learn(task, s, m, m.answer())
+	if e.x.opts.verify && s.writes() {
+		return e.verify(ctx, task)
 	}
 	return nil
 }
@@ -353,6 +349,15 @@ type answer struct {
 	whole map[string]any
 }
 
+// answer decodes the exchange's body once.
+func (x *Exchange) answer() answer {
+	if x.decoded == nil {
+		a := decode(x.Body)
+		x.decoded = &a
+	}
+	return *x.decoded
+}
+
 func decode(body []byte) answer {
 	var a answer
 	if err := json.Unmarshal(body, &a.whole); err != nil {
@@ -401,7 +406,7 @@ func (e *execution) judge(s Step, pre *taskRef, t, m *Exchange) []finding {
 			f.add(gov, false, "the target answered %d where the model answers %d", t.Status, m.Status)
 		}
 	}
-	ta, ma := decode(t.Body), decode(m.Body)
+	ta, ma := t.answer(), m.answer()
 	if !isJSONType(t.Header) {
 		f.add("JTB-ENV-003", false, "the answer's Content-Type is %q, not application/json", t.Header.Get("Content-Type"))
 	}

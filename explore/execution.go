@@ -2,6 +2,7 @@ package explore
 
 import (
 	"cmp"
+	"reflect"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -25,6 +26,9 @@ type execution struct {
 	unknown string // a well-formed task id no side holds
 	st      *state
 	records []*record
+	// lastTask is the model's clock when the last task was created: tasks
+	// created at the same instant would leave their order to the sides' ids.
+	lastTask time.Time
 }
 
 // record is one executed step.
@@ -219,7 +223,7 @@ func (e *execution) build(s Step, side int) request {
 		r.Header = map[string]string{"Idempotency-Key": e.key(s)}
 	}
 	if s.Oversize {
-		r.Body = oversized(s.Body)
+		r.Body = e.x.oversized()
 	}
 	switch s.Op {
 	case OpAccept, OpReject:
@@ -262,13 +266,13 @@ func (e *execution) build(s Step, side int) request {
 
 var opPath = map[string]string{OpBid: "bids", OpDeliver: "deliver", OpResubmit: "resubmit", OpProgress: "progress"}
 
-// oversized pads a JSON object body past 1 MiB, keeping it valid JSON.
-func oversized(body []byte) []byte {
-	pad := strings.Repeat("a", 1<<20)
-	if len(body) > 1 && body[0] == '{' {
-		return []byte(`{"padding":"` + pad + `",` + string(body[1:]))
+// oversized is a JSON body just past the 1 MiB limit, built once: no
+// target reads past the limit, so what it holds does not matter.
+func (x *explorer) oversized() []byte {
+	if x.big == nil {
+		x.big = []byte(`{"padding":"` + strings.Repeat("a", 1<<20) + `","proposedPrice":12.5,"coverLetter":"x"}`)
 	}
-	return []byte(`{"padding":"` + pad + `"}`)
+	return x.big
 }
 
 type sidePath func(side int) string
@@ -277,11 +281,15 @@ type sidePath func(side int) string
 // the previous one: equal createdAt would leave the order of a page to the
 // sides' ids, a free choice.
 func (e *execution) createTask(ctx context.Context, s Step, r *record) error {
-	if e.x.caps.Clock {
+	// On a clock that moves only when moved, one move since the last task
+	// is enough; on one that runs with wall time the sides' clocks differ
+	// by milliseconds, so every task gets a second of its own.
+	if e.x.caps.Clock && (!e.x.opts.ExactClock || !e.x.model.clock.Now().After(e.lastTask)) {
 		if err := e.move(ctx, 1, r); err != nil {
 			return err
 		}
 	}
+	e.lastTask = e.x.model.clock.Now()
 	cat := max(s.Category, 1)
 	var in struct {
 		Title       string `json:"title"`
@@ -321,13 +329,26 @@ func (e *execution) both(ctx context.Context, method string, path sidePath, body
 	if body != nil {
 		raw = mustJSON(body)
 	}
-	t = e.x.target.do(ctx, request{Method: method, Path: path(0), Control: true, Body: raw, As: "control"})
-	e.x.res.Requests++
+	t, m = e.pair(ctx, request{Method: method, Path: path(0), Control: true, Body: raw, As: "control"},
+		request{Method: method, Path: path(1), Control: true, Body: raw, As: "control"})
 	if t.Err != "" {
 		return t, nil, cannot("the target stopped answering: %s", e.x.redact.String(t.Err))
 	}
-	m = e.x.model.side.do(ctx, request{Method: method, Path: path(1), Control: true, Body: raw, As: "control"})
 	return t, m, nil
+}
+
+// pair sends a request to the target and its counterpart to the model at
+// the same time: the model's work runs while the target's answer travels.
+func (e *execution) pair(ctx context.Context, tr, mr request) (t, m *Exchange) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m = e.x.model.side.do(ctx, mr)
+	}()
+	t = e.x.target.do(ctx, tr)
+	e.x.res.Requests++
+	<-done
+	return t, m
 }
 
 // dataID reads data.id of a success answer.
@@ -369,7 +390,10 @@ func (e *execution) poster(ctx context.Context, s Step, r *record) error {
 	if m.Status/100 == 2 && s.Op == OpAccept {
 		e.st.version[task.Cat]++
 	}
-	return e.refresh(ctx, b.Task)
+	if m.Status/100 == 2 {
+		return e.fill(task, m.Body)
+	}
+	return nil
 }
 
 // advance moves the clock, on the target through its control API and on the
@@ -416,10 +440,20 @@ func (e *execution) move(ctx context.Context, secs int64, r *record) error {
 	return nil
 }
 
-// refresh reads the model's view of a task (its control API, in process).
-func (e *execution) refresh(ctx context.Context, ref int) error {
-	t := e.st.tasks[ref]
+// refresh reads the model's view of a task from its control API (in
+// process). Steps learn it from the model's answers instead (learn);
+// Options.verify has every step check that the two agree.
+func (e *execution) refresh(ctx context.Context, t *taskRef) error {
 	x := e.x.model.side.do(ctx, request{Method: http.MethodGet, Path: "/_control/tasks/" + t.ID[1], Control: true, As: "control"})
+	if x.Status != http.StatusOK {
+		return fmt.Errorf("explore: the model does not show task %s (%d)", t.ID[1], x.Status)
+	}
+	return e.fill(t, x.Body)
+}
+
+// fill sets the model's view of a task from a control task answer (a
+// control GET, or the answer to an accept or a reject).
+func (e *execution) fill(t *taskRef, body []byte) error {
 	var env struct {
 		Data struct {
 			Status           string  `json:"status"`
@@ -433,8 +467,8 @@ func (e *execution) refresh(ctx context.Context, ref int) error {
 			} `json:"deliveries"`
 		} `json:"data"`
 	}
-	if x.Status != http.StatusOK || json.Unmarshal(x.Body, &env) != nil {
-		return fmt.Errorf("explore: the model does not show task %s (%d)", t.ID[1], x.Status)
+	if err := json.Unmarshal(body, &env); err != nil {
+		return fmt.Errorf("explore: the model's control task: %w", err)
 	}
 	d := env.Data
 	t.Status, t.Assignee = d.Status, -1
@@ -454,6 +488,47 @@ func (e *execution) refresh(ctx context.Context, ref int) error {
 	t.Deliveries = len(d.Deliveries)
 	if n := len(d.Deliveries); n > 0 {
 		t.LastScore = d.Deliveries[n-1].Score
+	}
+	return nil
+}
+
+// learn updates the model's view of a task from the model's answer to an
+// Agent API step: a new bid, a delivery. Nothing else an agent does
+// changes a task as the model shows it.
+func (e *execution) learn(t *taskRef, s Step, m *Exchange, ma answer) {
+	if m.Status/100 != 2 || replayed(m) {
+		return
+	}
+	d, _ := ma.data.(map[string]any)
+	switch s.Op {
+	case OpBid:
+		id, _ := d["id"].(string)
+		st, _ := d["status"].(string)
+		t.Bids[id] = st
+		t.BidBy[s.Agent] = true
+	case OpDeliver, OpResubmit:
+		t.Deliveries++
+		t.Status, _ = d["status"].(string)
+		pdqg, _ := d["pdqg"].(map[string]any)
+		t.LastScore, _ = pdqg["score"].(float64)
+		t.Deadline = time.Time{}
+		if dl, ok := d["resubmitDeadline"].(string); ok {
+			t.Deadline, _ = time.Parse(time.RFC3339Nano, dl)
+		}
+	case OpProgress:
+		t.Traces++
+	}
+}
+
+// verify checks the view learnt from answers against the model's own.
+func (e *execution) verify(ctx context.Context, t *taskRef) error {
+	got := t.clone()
+	if err := e.refresh(ctx, got); err != nil {
+		return err
+	}
+	now := e.x.model.clock.Now()
+	if a, b := t.effective(now), got.effective(now); !reflect.DeepEqual(a, b) {
+		return fmt.Errorf("explore: the view learnt of task %s is %+v; the model shows %+v", t.ID[1], a, b)
 	}
 	return nil
 }

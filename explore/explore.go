@@ -48,6 +48,9 @@ type Options struct {
 	ProgramSteps int
 	// ShrinkBudget bounds the re-runs shrinking may make; 0: 400.
 	ShrinkBudget int
+	// verify checks after every step that the model's task state learnt
+	// from its answers is what the model shows (tests).
+	verify bool
 	Log          io.Writer // progress lines; nil: none
 }
 
@@ -111,6 +114,7 @@ type explorer struct {
 	cover  *coverage
 	warn   map[string]*Warning
 	quiet  bool // shrinking: its re-runs count no warnings
+	big    []byte
 	log    io.Writer
 }
 

@@ -14,7 +14,7 @@ func runBuiltin(t *testing.T, defects []string, mod func(*Options)) *Result {
 	}
 	t.Cleanup(b.Close)
 	opts := b.Options()
-	opts.Seed, opts.Steps = 1, 2000
+	opts.Seed, opts.Steps, opts.verify = 1, 2000, true
 	if mod != nil {
 		mod(&opts)
 	}

@@ -110,6 +110,7 @@ func (g *generator) actions() []action {
 	open, claimed, failed := g.live("open"), g.live("claimed"), g.live("pdqg_failed")
 	pending := g.pendingBids()
 	pins := g.x.caps.PDQGPin
+	follow := len(g.followable()) > 0
 	w := func(ok bool, x float64) float64 {
 		if ok {
 			return x
@@ -136,8 +137,8 @@ func (g *generator) actions() []action {
 		{w(n > 0, 0.6), g.badProgress},
 		{w(n > 0, 1.2), g.traces},
 		{w(n > 0, 1.2), g.firstPage},
-		{w(len(g.followable()) > 0, 3), g.nextPage},
-		{w(len(g.followable()) > 0, 0.5), g.spoiltCursor},
+		{w(follow, 3), g.nextPage},
+		{w(follow, 0.5), g.spoiltCursor},
 		{w(true, 0.5), g.everyCategory},
 		{w(len(g.e.st.keys) > 0, 1.5), g.reuseKey},
 		{w(len(open) > 0, 0.3), g.keyProbe},

@@ -191,7 +191,10 @@ func (e *execution) posterAnswer(ctx context.Context, s Step, t, m *Exchange, r 
 	if m.Status/100 == 2 && s.Op == OpAccept {
 		e.st.version[task.Cat]++
 	}
-	return e.refresh(ctx, b.Task)
+	if m.Status/100 == 2 {
+		return e.fill(task, m.Body)
+	}
+	return nil
 }
 
 // drops lists the sets of members that may have done nothing: a 409 to a

@@ -33,6 +33,8 @@ type Exchange struct {
 	Header http.Header `json:"-"`
 	Body   []byte      `json:"-"`
 	Err    string      `json:"error,omitempty"` // the request got no answer
+
+	decoded *answer
 }
 
 // side is where requests go.

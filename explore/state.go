@@ -89,6 +89,15 @@ func (t *taskRef) status(now time.Time) string {
 	return t.Status
 }
 
+// effective is what the control API shows of the task at now.
+func (t *taskRef) effective(now time.Time) taskRef {
+	v := taskRef{Status: t.status(now), Assignee: t.Assignee, Bids: t.Bids, BidBy: t.BidBy, Deliveries: t.Deliveries, LastScore: t.LastScore}
+	if v.Status == "pdqg_failed" {
+		v.Deadline = t.Deadline
+	}
+	return v
+}
+
 func (t *taskRef) clone() *taskRef {
 	c := *t
 	c.Bids = maps.Clone(t.Bids)
