@@ -143,7 +143,7 @@ func Explore(ctx context.Context, opts Options) (*Result, error) {
 		return ctx.Err() != nil || (opts.Steps > 0 && x.res.Steps >= opts.Steps) || (!deadline.IsZero() && time.Now().After(deadline))
 	}
 	for p := 0; !over(); p++ {
-		rng := rand.New(rand.NewPCG(opts.Seed, uint64(p)))
+		rng := newRand(opts.Seed, uint64(p))
 		e, err := x.newExecution(ctx)
 		if err != nil {
 			return nil, err
@@ -199,6 +199,9 @@ func Replay(ctx context.Context, opts Options, saved *Saved) (*Result, error) {
 	return x.finish(), nil
 }
 
+// newRand is the random source of program p of a seed.
+func newRand(seed, p uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, p)) }
+
 func (x *explorer) programSteps() int {
 	if x.opts.ProgramSteps > 0 {
 		return x.opts.ProgramSteps
@@ -245,7 +248,11 @@ func connect(ctx context.Context, opts Options) (*explorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, err := deriveInputs()
+	doc, err := jtb.LoadAgentAPI()
+	if err != nil {
+		return nil, err
+	}
+	in, err := deriveInputs(doc)
 	if err != nil {
 		return nil, err
 	}

@@ -72,6 +72,7 @@ func (e *execution) group(ctx context.Context, s Step, r *record) error {
 		model        []*Exchange
 		findings     []finding
 		must, should int
+		matches      bool // every member's status class is the target's
 		st           *state
 		ms           modelState
 		order        []int
@@ -84,6 +85,7 @@ func (e *execution) group(ctx context.Context, s Step, r *record) error {
 			e.x.model.load(saved)
 			tr := &trial{model: make([]*Exchange, len(members)), order: order}
 			pin := pinned
+			tr.matches = true
 			for _, i := range order {
 				m := members[i]
 				if drop[i] {
@@ -95,6 +97,7 @@ func (e *execution) group(ctx context.Context, s Step, r *record) error {
 				pre := e.pre(m)
 				mx := e.x.model.side.do(ctx, e.build(m, 1))
 				tr.model[i] = mx
+				tr.matches = tr.matches && mx.Status/100 == targets[i].Status/100
 				rec := &record{Step: m}
 				if m.Op == OpAccept || m.Op == OpReject {
 					if err := e.posterAnswer(ctx, m, targets[i], mx, rec); err != nil {
@@ -129,7 +132,7 @@ func (e *execution) group(ctx context.Context, s Step, r *record) error {
 			}
 			tr.st, tr.ms = e.st, e.x.model.save()
 			tried = append(tried, statuses(tr.model, drop))
-			if best == nil || tr.must < best.must || (tr.must == best.must && tr.should < best.should) {
+			if best == nil || better(tr.matches, tr.must, tr.should, best.matches, best.must, best.should) {
 				best = tr
 			}
 			if best.must == 0 && best.should == 0 {
@@ -151,7 +154,7 @@ func (e *execution) group(ctx context.Context, s Step, r *record) error {
 		}
 	}
 	e.reach(raceClause[s.Race])
-	if best.must > 0 {
+	if best.must > 0 && !best.matches {
 		var got []string
 		for _, t := range targets {
 			got = append(got, fmt.Sprint(t.Status))
@@ -176,6 +179,21 @@ func (e *execution) group(ctx context.Context, s Step, r *record) error {
 		}
 	}
 	return nil
+}
+
+// better orders the serial orders tried: fewer MUST differences, then
+// statuses that match, then fewer SHOULD differences. An order whose
+// statuses all match but whose answers still break a MUST clause reports
+// those; only when no order even matches the statuses is the race itself
+// the divergence.
+func better(matches bool, must, should int, bm bool, bmust, bshould int) bool {
+	switch {
+	case must != bmust:
+		return must < bmust
+	case matches != bm:
+		return matches
+	}
+	return should < bshould
 }
 
 // posterAnswer judges the control API's answer to an accept or reject (a

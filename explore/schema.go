@@ -2,6 +2,7 @@ package explore
 
 import (
 	"encoding/json"
+	"net/http"
 	"fmt"
 	"math"
 	"regexp"
@@ -10,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/jobtobot/jtb"
 )
 
 // The invalid (and the just-valid) inputs of a program are derived from
@@ -52,15 +52,16 @@ var operations = map[string]string{
 	"listAvailableTasks": OpList,
 }
 
-// deriveInputs walks openapi.yaml.
-func deriveInputs() (*inputs, error) {
-	doc, err := jtb.LoadAgentAPI()
-	if err != nil {
-		return nil, err
-	}
+// deriveInputs walks a document of the Agent API (openapi.yaml).
+func deriveInputs(doc *openapi3.T) (*inputs, error) {
 	in := &inputs{bodies: map[string][]mutation{}}
-	for _, item := range doc.Paths.Map() {
-		for _, o := range item.Operations() {
+	for _, path := range doc.Paths.InMatchingOrder() {
+		item := doc.Paths.Value(path)
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			o := item.GetOperation(method)
+			if o == nil {
+				continue
+			}
 			op, ok := operations[o.OperationID]
 			if !ok {
 				continue
