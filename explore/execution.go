@@ -2,12 +2,12 @@ package explore
 
 import (
 	"cmp"
-	"reflect"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"

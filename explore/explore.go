@@ -51,7 +51,7 @@ type Options struct {
 	// verify checks after every step that the model's task state learnt
 	// from its answers is what the model shows (tests).
 	verify bool
-	Log          io.Writer // progress lines; nil: none
+	Log    io.Writer // progress lines; nil: none
 }
 
 // Result is what an exploration found.

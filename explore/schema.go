@@ -2,9 +2,9 @@ package explore
 
 import (
 	"encoding/json"
-	"net/http"
 	"fmt"
 	"math"
+	"net/http"
 	"regexp"
 	"slices"
 	"strconv"

@@ -13,10 +13,10 @@ import (
 // and the idempotency keys used. A concurrent group tries its serial orders
 // on clones of it.
 type state struct {
-	tasks map[int]*taskRef // by the ID of the step that created the task
-	bids  map[int]*bidRef  // by the ID of the step that placed the bid
-	pages map[int]*pageRef // by the ID of the list step
-	walks map[int]*walkRef // by the ID of the walk's first list step
+	tasks  map[int]*taskRef     // by the ID of the step that created the task
+	bids   map[int]*bidRef      // by the ID of the step that placed the bid
+	pages  map[int]*pageRef     // by the ID of the list step
+	walks  map[int]*walkRef     // by the ID of the walk's first list step
 	keys   map[string]keyRef    // by key name: its first use
 	stored map[string]storedRef // by key name and agent: the answers of that scope
 	order  []int                // task steps in creation order
