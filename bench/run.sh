@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench/run.sh: measures, in one run on this machine, the reference mock
 # against a bare net/http handler answering the same bytes and against Prism,
-# the listing through jtb proxy in front of that same mock, plus jtb check's
-# wall time and the scorer's MB/s. Prints a markdown table on
+# the listing through jtb proxy in front of that same mock, jtb explore's steps/s
+# beside plain requests to another mock, jtb check's wall time and the scorer's
+# MB/s. Prints a markdown table on
 # stdout; progress goes to stderr. Everything it starts binds 127.0.0.1 and is
 # killed on exit. See bench/README.md.
 #
@@ -248,6 +249,29 @@ for round in $(seq "$ROUNDS"); do
   for server in "${order[@]}"; do measure "$round" bids "$server" "${bids_url[$server]}" bench/wrk/bids.lua; done
 done
 grep -c ' -> ' "$work/proxy.log" >"$work/proxy-findings.txt" || true
+# --- jtb explore, beside plain requests to the same mock --------------------------
+# A `jtb mock` of its own (explore posts tasks into it). In each round, plain
+# requests one at a time (benchtool plain, the way explore sends its own) and
+# then `jtb explore`, DURATION each; the ratio is taken within the round. An
+# explore run that did not exit 0 is marked (non2xx=1), so its speed is not
+# reported as one.
+port=$(free_port)
+start mock-explore "$work/jtb" mock --addr "127.0.0.1:$port"
+explore_base=http://127.0.0.1:$port
+wait_http "$explore_base$LISTING" 20
+for round in $(seq "$ROUNDS"); do
+  log "round $round/$ROUNDS: plain requests one at a time, then jtb explore, $DURATION each"
+  timeout $((dur_s + 60)) "$work/benchtool" plain -base "$explore_base" -key "$KEY" -d "$DURATION" -round "$round" >>"$results"
+  set +e
+  timeout $((dur_s + 120)) "$work/jtb" explore --base-url "$explore_base" --api-key "$KEY" --api-key-b jtb_live_mock_agent_bravo \
+    --seconds "$dur_s" --seed "$round" --json-report "$work/explore-$round.json" >"$work/explore-$round.log" 2>&1 </dev/null
+  rc=$?
+  set -e
+  steps=$(grep -o '"steps": [0-9]*' "$work/explore-$round.json" 2>/dev/null | head -1 | grep -o '[0-9]*$' || true)
+  secs=$(grep -o '"seconds": [0-9.e+-]*' "$work/explore-$round.json" 2>/dev/null | head -1 | sed 's/.*: //' || true)
+  awk -v r="$round" -v n="${steps:-0}" -v s="${secs:-0}" -v rc="$rc" 'BEGIN {
+    printf "run=explore server=mock round=%d requests=%d duration_us=%d non2xx=%d socket_errors=0 rc=%d\n", r, n, s * 1e6, (rc != 0 || n == 0), rc }' >>"$results"
+done
 stop_all
 
 # --- jtb check, the scorer ---------------------------------------------------------
@@ -276,6 +300,8 @@ echo "All servers up for the whole measurement, idle when not measured; wrk and 
 echo "1-minute load average before the run: $load_before, after: $(cut -d' ' -f1 /proc/loadavg) (other work on the machine shows up in p99 first)."
 echo "Listing body $(wc -c <"$work/listing.json") bytes; bid answer $(wc -c <"$work/bid.json") bytes. Bids on a second mock seeded through"
 echo "\`/_control\` with $TASKS tasks x $AGENTS agents ($pairs fresh pairs, in $seed_s s); each of its bid runs, warm-ups included, on its own pairs."
+echo "Explore row: a third \`jtb mock\`; per round \`benchtool plain\` (GET ?limit=3, one at a time, one connection) then"
+echo "\`jtb explore --base-url ... --seconds $dur_s --seed ROUND\` (its clock runs with wall time: ±2 s around deadlines), $DURATION each."
 echo "Whole command: $((SECONDS - t_start)) s."
 echo
 "$work/benchtool" table -results "$results"

@@ -19,7 +19,7 @@ import (
 // will accept, sends the request to both sides and judges the answers.
 func (e *execution) call(ctx context.Context, s Step, r *record) error {
 	pre := e.pre(s)
-	if !e.x.opts.ExactClock && e.x.caps.Clock && timeSensitive(s.Op) {
+	if !e.x.opts.ExactClock && e.x.caps.Clock && e.timeSensitive(s, pre) {
 		if err := e.x.syncClock(ctx); err != nil {
 			return err
 		}
@@ -47,12 +47,18 @@ func (e *execution) pre(s Step) *taskRef {
 	return nil
 }
 
-// timeSensitive ops read the clock: on a target whose clock runs with wall
-// time the model's is set to it first.
-func timeSensitive(op string) bool {
-	switch op {
-	case OpDeliver, OpResubmit, OpProgress:
+// timeSensitive says whether the answer to a step depends on the clock to
+// the second: a delivery that fails (its deadline starts now), a resubmit,
+// progress on a failed task (its window may close). On a target whose clock
+// runs with wall time the model's clock is set to the target's first.
+func (e *execution) timeSensitive(s Step, pre *taskRef) bool {
+	switch s.Op {
+	case OpDeliver:
+		return s.Score == nil || *s.Score < 0.40
+	case OpResubmit:
 		return true
+	case OpProgress:
+		return pre != nil && pre.Status == "pdqg_failed"
 	}
 	return false
 }

@@ -24,6 +24,9 @@ const usage = `benchtool: helpers of bench/run.sh
       the mock as jtb mock serves it, plus net/http/pprof on a second address
   benchtool scorer [-dir fixtures/deliveries] [-size BYTES] [-pairs N]
       the reference scorer beside a plain word-count pass, timed in adjacent pairs
+  benchtool plain -base URL -key KEY [-d 5s] [-round N]
+      plain GET /v1/tasks/available?limit=3, one at a time: the baseline of
+      jtb explore's steps/s
   benchtool table -results FILE
       print the markdown table of the key=value lines in FILE: per server and
       endpoint the median over the rounds (round=N), then every round
@@ -48,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runBare(args[1:], stderr)
 	case "profile":
 		err = runProfile(args[1:], stderr)
+	case "plain":
+		err = runPlain(args[1:], stdout, stderr)
 	case "scorer":
 		err = runScorer(args[1:], stdout, stderr)
 	case "table":

@@ -244,6 +244,7 @@ func writeTable(w io.Writer, rs []result) {
 		"< 5 ms", p99 < 5000, ok)
 	ratioRow("bids", "mock", "bare", "bids: mock / bare", "≥ 25%", 0.25, pct)
 	ratioRow("bids", "mock", "prism", "bids: mock / Prism", "", 0, times)
+	ratioRow("explore", "mock", "plain", "`jtb explore` steps/s / plain requests/s, one at a time, same mock", "≥ 50%", 0.5, pct)
 	check := find(rs, "check", "")
 	wall, ok := check.num("wall_s")
 	row("`jtb check` wall time (in-process mock)", fmt.Sprintf("%.2f s (exit %s)", wall, check["rc"]), "< 10 s, exit 0",
