@@ -227,8 +227,10 @@ func (e *execution) governing(s Step, pre *taskRef, t, m *Exchange) string {
 			return "JTB-RSB-003"
 		case ok:
 			return "JTB-RSB-001"
-		case pre == nil, pre.Assignee != s.Agent:
+		case pre == nil:
 			return "JTB-RSB-005"
+		case pre.Assignee != s.Agent:
+			return "JTB-RSB-008" // the page's 403 row: "Not the assigned agent"
 		case pre.Deliveries >= 2:
 			return "JTB-RSB-002"
 		case pre.Status == "pdqg_failed": // past its deadline
@@ -240,8 +242,11 @@ func (e *execution) governing(s Step, pre *taskRef, t, m *Exchange) string {
 		}
 		return "JTB-RSB-005"
 	case OpProgress:
-		if ok {
+		switch {
+		case ok:
 			return "JTB-PRG-001"
+		case pre != nil && pre.Assignee != s.Agent:
+			return "JTB-PRG-006" // the page's 403 row: "Not the assigned agent"
 		}
 		return "JTB-PRG-003"
 	case OpTraces:
@@ -585,7 +590,7 @@ func (e *execution) judgeDelivery(f *findings, s Step, gov string, td, md map[st
 	case !okScore || ts < 0 || ts > 1:
 		f.add("JTB-DLV-005", false, "the PDQG score %v is not on the 0-1 scale", short(tp["score"]))
 	case math.Abs(ts-ms) > 1e-9:
-		f.add("", true, "control: the target scored %v, not the pinned %v", ts, ms)
+		f.add(controlClause["pin"], true, "control: the target scored %v, not the pinned %v", ts, ms)
 		return
 	}
 	tv, okVerdict := tp["verdict"].(string)

@@ -57,6 +57,7 @@ var defectClauses = map[string][]string{
 	"traces-metadata-dropped":      {"JTB-PRG-001", "JTB-TRC-001"},
 	"traces-visible-to-others":     {"JTB-TRC-003"},
 	"progress-after-delivery":      {"JTB-PRG-003"},
+	"progress-by-other-agent":      {"JTB-PRG-006"},
 }
 
 // handful is the most steps a reproduction of one broken rule may take: a

@@ -43,7 +43,7 @@ type record struct {
 
 // finding is one difference between the sides.
 type finding struct {
-	Clause string // "" for the control API (a harness finding)
+	Clause string // the clause it breaks (a JTB-CTL one for the control API, the harness)
 	What   string
 	// State says the sides' states may now differ (one acted, the other
 	// did not): the task is tainted.
@@ -367,6 +367,15 @@ func dataID(x *Exchange) (string, error) {
 	return env.Data.ID, nil
 }
 
+// controlClause is the CTL clause of each control operation explore calls
+// (x-jtb-clause in control-api.yaml): a departure there is a finding of the
+// harness, a SHOULD, never a divergence of the Agent API.
+var controlClause = map[string]string{
+	OpAccept: "JTB-CTL-005",
+	OpReject: "JTB-CTL-006",
+	"pin":    "JTB-CTL-007",
+}
+
 // poster accepts or rejects a bid. The control API is a harness: a
 // difference there is a warning (and the task is tainted), never a verdict
 // on the Agent API.
@@ -383,7 +392,7 @@ func (e *execution) poster(ctx context.Context, s Step, r *record) error {
 	r.Target, r.Model = []*Exchange{t}, []*Exchange{m}
 	e.x.cover.hit(pre, s.Op)
 	if t.Status/100 != m.Status/100 {
-		r.Findings = append(r.Findings, finding{What: fmt.Sprintf("control: %s answered %d, the model %d", verb, t.Status, m.Status), State: true})
+		r.Findings = append(r.Findings, finding{Clause: controlClause[s.Op], What: fmt.Sprintf("control: %s answered %d, the model %d", verb, t.Status, m.Status), State: true})
 		task.Tainted = true
 		return nil
 	}

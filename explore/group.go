@@ -209,7 +209,7 @@ func (e *execution) posterAnswer(ctx context.Context, s Step, t, m *Exchange, r 
 	b := e.st.bids[s.Bid]
 	task := e.st.tasks[b.Task]
 	if t.Status/100 != m.Status/100 {
-		r.Findings = append(r.Findings, finding{What: fmt.Sprintf("control: %s answered %d, the model %d", s.Op, t.Status, m.Status), State: true})
+		r.Findings = append(r.Findings, finding{Clause: controlClause[s.Op], What: fmt.Sprintf("control: %s answered %d, the model %d", s.Op, t.Status, m.Status), State: true})
 		task.Tainted = true
 		return nil
 	}

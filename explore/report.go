@@ -134,7 +134,7 @@ func (x *explorer) describe(e *execution, d *divergence) *Divergence {
 		}
 		for _, f := range r.Findings {
 			_, lv, _ := x.quote(f.Clause)
-			sr.Findings = append(sr.Findings, FindingReport{Clause: cmp.Or(f.Clause, "control API"), Level: lv, What: x.redact.String(f.What)})
+			sr.Findings = append(sr.Findings, FindingReport{Clause: f.Clause, Level: lv, What: x.redact.String(f.What)})
 		}
 		out.Steps = append(out.Steps, sr)
 		if r.Step.ID == d.Step {
@@ -222,8 +222,7 @@ func (r *Result) Print(w io.Writer) {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
 	for _, wr := range r.Warnings {
-		name := cmp.Or(wr.Clause, "control API")
-		fmt.Fprintf(w, "warning: %s %s: %d difference(s); e.g. %s\n", name, wr.Title, wr.Count, wr.Example)
+		fmt.Fprintf(w, "warning: %s %s: %d difference(s); e.g. %s\n", wr.Clause, wr.Title, wr.Count, wr.Example)
 	}
 	switch {
 	case r.Divergence != nil:
