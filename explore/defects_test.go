@@ -40,6 +40,7 @@ var defectClauses = map[string][]string{
 	"bid-on-claimed-allowed":       {"JTB-BID-003"},
 	"bid-nonpositive-price":        {"JTB-BID-004", "JTB-ENV-005"},
 	"bid-returns-200":              {"JTB-BID-002"},
+	"bid-race-double":              {"JTB-BID-003"},
 	"idem-ignored":                 {"JTB-IDEM-001", "JTB-IDEM-005"},
 	"idem-no-replay-header":        {"JTB-IDEM-002"},
 	"idem-reuse-allowed":           {"JTB-IDEM-003"},
@@ -145,4 +146,24 @@ func readDoc(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return string(data)
+}
+
+// The race of bid-race-double shows only when two bids of one agent arrive
+// together: the concurrent groups find it (and the reproduction keeps its
+// group), and with them turned off nothing diverges.
+func TestRaceIsFoundByConcurrentGroupsOnly(t *testing.T) {
+	res := runBuiltin(t, []string{"bid-race-double"}, func(o *Options) { o.Steps = 3000 })
+	if res.Divergence == nil || res.Divergence.Clause != "JTB-BID-003" {
+		t.Fatalf("the race was not found: %+v\n%s", res.Divergence, printed(res))
+	}
+	if !slices.ContainsFunc(res.Divergence.Program.Steps, func(s Step) bool { return s.Op == OpGroup && s.Race == "bids" }) {
+		t.Errorf("the reproduction has no group of racing bids:\n%s", printed(res))
+	}
+	serial := runBuiltin(t, []string{"bid-race-double"}, func(o *Options) { o.Steps, o.Serial = 1000, true })
+	if serial.Divergence != nil {
+		t.Fatalf("with no concurrent groups the race diverged:\n%s", printed(serial))
+	}
+	if bids := serial.Coverage.Cells["open bid"]; bids < 50 {
+		t.Errorf("the serial run placed only %d bids on open tasks: not a fair try", bids)
+	}
 }

@@ -3,6 +3,7 @@ package suites
 import (
 	"net/http"
 	"strings"
+	"sync"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -32,6 +33,29 @@ func (s *specs) biddingSpecs() {
 				id := s.newTask(category())
 				s.placeBid(a(), id)
 				s.refused(post(a(), taskPath(id, "bids"), bidBody()), http.StatusConflict, "CONFLICT")
+				Expect(s.controlTask(id).Bids).To(HaveLen(1))
+			})
+			s.it("JTB-BID-003", "two bids by the same agent sent at once: one is placed, the other is 409", func() {
+				id := s.newTask(category())
+				answers := make([]*Exchange, 2)
+				var wg sync.WaitGroup
+				for i := range answers {
+					wg.Go(func() {
+						defer GinkgoRecover()
+						answers[i] = post(a(), taskPath(id, "bids"), bidBody())
+					})
+				}
+				wg.Wait()
+				placed := 0
+				for i, x := range answers {
+					Expect(x).NotTo(BeNil(), "bid %d got no answer", i)
+					if x.Status/100 == 2 {
+						placed++
+						continue
+					}
+					s.refused(x, http.StatusConflict, "CONFLICT")
+				}
+				Expect(placed).To(Equal(1), "bids sent at once placed %d bids", placed)
 				Expect(s.controlTask(id).Bids).To(HaveLen(1))
 			})
 			s.it("JTB-BID-003", "a bid on a claimed task is 409, even from its assignee", func() {

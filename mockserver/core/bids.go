@@ -2,6 +2,7 @@ package core
 
 import (
 	"math"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jobtobot/jtb/mockserver/defect"
@@ -43,6 +44,13 @@ func (s *Store) PlaceBid(agentID, taskID string, price float64, coverLetter stri
 			}
 		}
 	}
+	if d.Has(defect.BidRaceDouble) {
+		// The broken mock inserts in a second step: another bid checked
+		// meanwhile is not seen, and is placed too.
+		s.mu.Unlock()
+		s.raceWindow(agentID + " " + taskID)
+		s.mu.Lock()
+	}
 	b := &Bid{ID: s.cfg.NewID(), TaskID: taskID, AgentID: agentID, ProposedPrice: price,
 		CoverLetter: coverLetter, Status: BidPending, CreatedAt: s.nowLocked()}
 	t.bids = append(t.bids, b)
@@ -51,6 +59,42 @@ func (s *Store) PlaceBid(agentID, taskID string, price float64, coverLetter stri
 		s.record(Change{Kind: ChangeBid, TaskID: t.ID, Bid: &nb})
 	}
 	return *b, nil
+}
+
+// RaceWindow is how long, with the bid-race-double defect, a bid waits
+// between its duplicate check and its insert for another bid of the same
+// agent on the same task: wall time, long enough that two bids sent at once
+// both pass the check, so the race shows every time they overlap (and only
+// then: a bid alone waits the whole window, then is placed).
+const RaceWindow = 40 * time.Millisecond
+
+// raceWindow holds a checked bid until a racing one arrives or RaceWindow
+// passes. The second of two racing bids releases the first at once.
+func (s *Store) raceWindow(key string) {
+	s.raceMu.Lock()
+	if peer, ok := s.races[key]; ok {
+		delete(s.races, key)
+		s.raceMu.Unlock()
+		close(peer)
+		return
+	}
+	if s.races == nil {
+		s.races = map[string]chan struct{}{}
+	}
+	mine := make(chan struct{})
+	s.races[key] = mine
+	s.raceMu.Unlock()
+	timer := time.NewTimer(RaceWindow)
+	defer timer.Stop()
+	select {
+	case <-mine:
+	case <-timer.C:
+		s.raceMu.Lock()
+		if s.races[key] == mine {
+			delete(s.races, key)
+		}
+		s.raceMu.Unlock()
+	}
 }
 
 func (t *task) bid(id string) *Bid {

@@ -51,6 +51,11 @@ type Store struct {
 	byCategory map[string]*index // same, per category
 
 	idem idempotency
+
+	// races are the bids waiting between their duplicate check and their
+	// insert, with the bid-race-double defect (bids.go).
+	raceMu sync.Mutex
+	races  map[string]chan struct{}
 }
 
 // NewStore builds a store at its seed state.

@@ -64,6 +64,7 @@ const (
 	BidOnClaimedAllowed      = "bid-on-claimed-allowed"
 	BidNonpositivePrice      = "bid-nonpositive-price"
 	BidReturns200            = "bid-returns-200"
+	BidRaceDouble            = "bid-race-double"
 	IdemIgnored              = "idem-ignored"
 	IdemNoReplayHeader       = "idem-no-replay-header"
 	IdemReuseAllowed         = "idem-reuse-allowed"
@@ -109,6 +110,7 @@ func All() []Defect {
 		{BidOnClaimedAllowed, AreaBidding, "bids on a claimed task are accepted", []string{"JTB-BID-003"}},
 		{BidNonpositivePrice, AreaBidding, "`proposedPrice` 0 or below is accepted", []string{"JTB-BID-004"}},
 		{BidReturns200, AreaBidding, "a created bid answers 200 instead of 201", []string{"JTB-BID-002"}},
+		{BidRaceDouble, AreaBidding, "two bids by one agent on one task sent at once are both placed (the duplicate check and the insert are two steps, 40 ms apart)", []string{"JTB-BID-003"}},
 		{IdemIgnored, AreaIdempotency, "Idempotency-Key is ignored: a retry runs again", []string{"JTB-IDEM-001"}},
 		{IdemNoReplayHeader, AreaIdempotency, "a replay lacks `Idempotent-Replayed: true`", []string{"JTB-IDEM-002"}},
 		{IdemReuseAllowed, AreaIdempotency, "the same key with another body runs as a new request (no 422)", []string{"JTB-IDEM-003"}},
