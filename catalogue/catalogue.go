@@ -32,6 +32,9 @@ var areaLabels = map[string]string{
 	// suite in, not the judged API; its label is not "control", which
 	// names what a spec needs (suites.NeedControl).
 	"CTL": "control-api",
+	// jtb check --explore: random programs against the reference model,
+	// after the specs (docs/EXPLORE.md).
+	"EXP": "explore",
 }
 
 // idPattern is the stable clause ID form, JTB-AREA-NNN.

@@ -234,6 +234,28 @@ func (r *Result) Print(w io.Writer) {
 	}
 }
 
+// Brief is the reproduction as numbered steps and the differences found,
+// without the exchanges: for a report that has room for a few lines.
+func (r *Result) Brief() string {
+	d := r.Divergence
+	if d == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, s := range d.Steps {
+		fmt.Fprintf(&b, "%d. %s\n", s.N, s.Text)
+		for _, f := range s.Findings {
+			fmt.Fprintf(&b, "   => %s %s: %s\n", f.Clause, f.Level, f.What)
+		}
+	}
+	fmt.Fprintf(&b, "(jtb explore --seed %d", r.Seed)
+	if r.Strict {
+		b.WriteString(" --strict")
+	}
+	b.WriteString(" reproduces it with every exchange)")
+	return b.String()
+}
+
 func printExchange(w io.Writer, who string, x ExchangeReport) {
 	fmt.Fprintf(w, "   %s %s\n", who, x.Request)
 	if x.Sent != "" {

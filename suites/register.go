@@ -54,6 +54,7 @@ func Register(env *Env) *Registered {
 		s.progressSpecs()
 		s.inferredSpecs()
 		s.harnessSpecs()
+		s.exploreSpecs() // last: the containers run in this order
 	})
 	return &Registered{s: s}
 }

@@ -196,6 +196,10 @@ type Env struct {
 	Caps      Capabilities
 	// NoControl says why Control is nil.
 	NoControl string
+	// Explore, when set, is the last phase of the run (jtb check
+	// --explore): it explores the target and says what it found. suites
+	// does not import the explorer; the command wires it in.
+	Explore func(ctx context.Context) (ExploreOutcome, error)
 
 	redact Redactor
 	// explicitControl: the control URL was given, not defaulted to the
@@ -209,6 +213,14 @@ type Env struct {
 	agentRouter     routers.Router
 	relaxedRouter   routers.Router
 	controlRouter   routers.Router
+}
+
+// ExploreOutcome is what the explore phase found.
+type ExploreOutcome struct {
+	Summary string // one line: programs, steps, seconds, seed
+	// Clause is the clause a divergence breaks ("" when none diverged);
+	// What says how, Reproduction is the shrunk program as printed.
+	Clause, What, Reproduction string
 }
 
 // NewEnv checks the target's settings and builds the clients, without

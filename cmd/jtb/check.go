@@ -42,6 +42,7 @@ type checkOptions struct {
 	defects     repeated
 	noControl   bool
 	catalogue   string
+	explore     time.Duration
 }
 
 func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer) (checkOptions, error) {
@@ -83,6 +84,7 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.Var(&o.defects, "defect", "in-process mock only: break one rule (repeatable; see jtb mock --defect list)")
 	fs.BoolVar(&o.noControl, "no-control", false, "in-process mock only: disable its control API")
 	fs.StringVar(&o.catalogue, "catalogue", "", "check the specs against this clause catalogue instead of the built-in one")
+	fs.DurationVar(&o.explore, "explore", 0, "after the specs, explore the target this long (e.g. 30s): clause JTB-EXP-001, docs/EXPLORE.md")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -94,6 +96,9 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 	o.target.ControlToken = cmp.Or(o.target.ControlToken, env.ControlToken)
 	if o.target.Timeout <= 0 {
 		return o, fmt.Errorf("--timeout %s: want a positive duration", o.target.Timeout)
+	}
+	if o.explore < 0 {
+		return o, fmt.Errorf("--explore %s: want a positive duration", o.explore)
 	}
 	if o.target.BaseURL != "" && (len(o.defects) > 0 || o.noControl) {
 		return o, errors.New("--defect and --no-control apply only to the in-process mock (no --base-url)")
@@ -219,6 +224,9 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	suiteConfig.Timeout = 10 * time.Minute
 	reporterConfig.NoColor = true
 
+	if o.explore > 0 {
+		env.Explore = exploreHook(o, stderr)
+	}
 	registered := suites.Register(env)
 	if _, err := types.ParseLabelFilter(o.labelFilter); err != nil {
 		// Ginkgo would end the process on it: a preview without it counts the specs.

@@ -216,3 +216,26 @@ func budget(o exploreOptions) string {
 	}
 	return s
 }
+
+// exploreHook is jtb check --explore's last phase: jtb explore against the
+// check's target for o.explore, strict as the check is, its outcome given to
+// the spec of JTB-EXP-001.
+func exploreHook(o checkOptions, log io.Writer) func(context.Context) (suites.ExploreOutcome, error) {
+	return func(ctx context.Context) (suites.ExploreOutcome, error) {
+		seed := uint64(time.Now().UnixNano()) % 1_000_000_000
+		res, err := explore.Explore(ctx, explore.Options{
+			BaseURL: o.target.BaseURL, ControlURL: o.target.ControlURL, ControlToken: o.target.ControlToken,
+			APIKeys: []string{o.target.APIKey, o.target.APIKeyB}, Timeout: o.target.Timeout,
+			Seed: seed, Duration: o.explore, Strict: o.strict, Log: log,
+		})
+		if err != nil {
+			return suites.ExploreOutcome{}, err
+		}
+		out := suites.ExploreOutcome{Summary: fmt.Sprintf("jtb explore --seed %d: %d programs, %d steps in %.1fs, %d warning clause(s)",
+			seed, res.Programs, res.Steps, res.Seconds, len(res.Warnings))}
+		if d := res.Divergence; d != nil {
+			out.Clause, out.What, out.Reproduction = d.Clause, d.What, res.Brief()
+		}
+		return out, nil
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -116,5 +117,21 @@ func TestExploreHelpPrintsNoSecret(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "--serial") && !strings.Contains(errOut.String(), "-serial") {
 		t.Errorf("-h lists no --serial:\n%s", errOut.String())
+	}
+}
+
+// jtb check --explore runs the explorer as the last phase, under its own
+// clause; a divergence it finds counts under the clause it breaks too.
+func TestCheckExplorePhase(t *testing.T) {
+	code, stdout, stderr := jtbRun(t, "check", "--explore", "2s")
+	if code != exitOK || !regexp.MustCompile(`(?m)^explore +SHOULD +1 +0 +0 +0 +0`).MatchString(stdout) {
+		t.Fatalf("the good mock: exit %d, want 0 and JTB-EXP-001 passed\n%s%s", code, tail(stdout), stderr)
+	}
+	code, stdout, stderr = jtbRun(t, "check", "--explore", "5s", "--defect", "deliver-by-other-agent")
+	if code != exitFail || !strings.Contains(stdout, "WARN  JTB-EXP-001") || !strings.Contains(stdout, "jtb explore (JTB-EXP-001): the target answered 200 where the model answers 403") {
+		t.Fatalf("a broken mock: exit %d, want 1 with JTB-EXP-001 warning and its finding under JTB-DLV-006\n%s%s", code, tail(stdout), stderr)
+	}
+	if code, _, stderr := jtbRun(t, "check", "--explore", "-1s"); code != exitConfig || !strings.Contains(stderr, "--explore") {
+		t.Errorf("--explore -1s: exit %d\n%s", code, stderr)
 	}
 }
