@@ -107,6 +107,7 @@ func (e *execution) pinFor(ctx context.Context, s Step, pre *taskRef, r *record)
 		return false, cannot("the control API refused to pin a PDQG score (%d)", t.Status)
 	}
 	r.Notes = append(r.Notes, fmt.Sprintf("pinned score %v on both sides", *s.Score))
+	e.reach(controlClause["pin"])
 	return true, nil
 }
 

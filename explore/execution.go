@@ -320,6 +320,7 @@ func (e *execution) createTask(ctx context.Context, s Step, r *record) error {
 	e.st.order = append(e.st.order, s.ID)
 	e.st.version[cat]++
 	e.x.cover.hit("none", OpTask)
+	e.reach("JTB-CTL-003")
 	return nil
 }
 
@@ -391,6 +392,7 @@ func (e *execution) poster(ctx context.Context, s Step, r *record) error {
 	}
 	r.Target, r.Model = []*Exchange{t}, []*Exchange{m}
 	e.x.cover.hit(pre, s.Op)
+	e.reach(controlClause[s.Op])
 	if t.Status/100 != m.Status/100 {
 		r.Findings = append(r.Findings, finding{Clause: controlClause[s.Op], What: fmt.Sprintf("control: %s answered %d, the model %d", verb, t.Status, m.Status), State: true})
 		task.Tainted = true
@@ -444,6 +446,7 @@ func (e *execution) move(ctx context.Context, secs int64, r *record) error {
 	if err != nil {
 		return cannot("moving the target's clock by %ds: %v", secs, err)
 	}
+	e.reach("JTB-CTL-009")
 	e.x.model.clock.set(now)
 	r.Notes = append(r.Notes, "clock now "+now.Format(time.RFC3339))
 	return nil

@@ -135,6 +135,7 @@ func Explore(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	x.cover.clause("JTB-EXP-001") // exploring is that clause's phase
 	deadline := time.Time{}
 	if opts.Duration > 0 {
 		deadline = x.start.Add(opts.Duration)
@@ -289,6 +290,7 @@ func connect(ctx context.Context, opts Options) (*explorer, error) {
 		return nil, cannot("explore needs the control API (control-api.yaml) to post tasks and accept bids; GET %s/_control/capabilities answered %d", opts.ControlURL, caps.Status)
 	}
 	x.caps = *capsEnv.Data
+	x.cover.clause("JTB-CTL-001")
 	if !x.caps.Clock {
 		x.res.Notes = append(x.res.Notes, "the control API cannot move the clock: the 6-hour resubmit window is not explored")
 	}
@@ -319,6 +321,7 @@ func connect(ctx context.Context, opts Options) (*explorer, error) {
 		}
 		x.redact = suites.NewRedactor(append(x.secrets(), a.Data.APIKey)...)
 		x.agents = append(x.agents, agentRef{Key: [2]string{a.Data.APIKey, ""}, ID: [2]string{a.Data.ID, ""}})
+		x.cover.clause("JTB-CTL-002")
 	}
 	if len(x.agents) == 0 {
 		return nil, cannot("no agent: give --api-key, or a control API that can create agents")
@@ -357,6 +360,7 @@ func (x *explorer) syncClock(ctx context.Context) error {
 	if err != nil {
 		return cannot("reading the target's clock: %v", err)
 	}
+	x.cover.clause("JTB-CTL-008")
 	x.model.clock.set(now)
 	return nil
 }
