@@ -188,7 +188,6 @@ func (e *execution) governing(s Step, pre *taskRef, t, m *Exchange) string {
 		}
 	}
 	mine := e.st.stored[scope(s.Key, s.Agent)]
-	first := e.st.stored[scope(s.Key, e.st.keys[s.Key].Agent)]
 	switch {
 	case s.Key == "":
 	case s.Reuse == "json" && replayed(m):
@@ -197,8 +196,8 @@ func (e *execution) governing(s Step, pre *taskRef, t, m *Exchange) string {
 		return "JTB-IDEM-001"
 	case s.Reuse == "other":
 		return "JTB-IDEM-003"
-	case s.Reuse == "agent" && !replayed(m) && (replayed(t) || (first.ModelOK && sameAnswer(t.Status, t.Body, first))):
-		return "JTB-IDEM-004"
+	case !replayed(m) && e.othersAnswer(s, t):
+		return "JTB-IDEM-004" // the target answered another agent's stored answer
 	case s.Reuse == "retry" && ok && !mine.ModelOK && sameAnswer(t.Status, t.Body, mine):
 		return "JTB-IDEM-007" // the target answered the first error again
 	}
@@ -312,6 +311,24 @@ func (e *execution) reached(s Step, pre *taskRef, gov string, m *Exchange) {
 	case pre.Status == "pdqg_failed" && pre.status(now) == "pdqg_final_fail":
 		e.reach("JTB-RSB-007")
 	}
+}
+
+// othersAnswer says whether the target answered a request with another
+// agent's stored answer to the same key (a replay header, or the same
+// answer): the keys' scope, our decision (JTB-IDEM-004), whatever the step
+// meant when it was written (shrinking may have removed the step that first
+// used the key as this agent).
+func (e *execution) othersAnswer(s Step, t *Exchange) bool {
+	if s.Key == "" || s.KeyRaw {
+		return false
+	}
+	for a := range e.x.agents {
+		other, ok := e.st.stored[scope(s.Key, a)]
+		if a != s.Agent && ok && other.ModelOK && (replayed(t) || sameAnswer(t.Status, t.Body, other)) {
+			return true
+		}
+	}
+	return false
 }
 
 // otherFault says whether a request with a bad body also breaks a rule the
@@ -436,21 +453,20 @@ func (e *execution) judge(s Step, pre *taskRef, t, m *Exchange) []finding {
 	switch {
 	case mr && !tr:
 		f.add("JTB-IDEM-002", false, "a replayed answer lacks Idempotent-Replayed: true")
-	case !mr && tr && s.Reuse == "agent":
+	case !mr && tr && e.othersAnswer(s, t):
 		f.add("JTB-IDEM-004", true, "another agent's key replayed the first agent's answer (Idempotent-Replayed: true)")
 	case !mr && tr:
 		f.add("JTB-IDEM-002", false, "a fresh answer carries Idempotent-Replayed: true")
 	}
 	if s.Key != "" && !s.KeyRaw {
 		mine, has := e.st.stored[scope(s.Key, s.Agent)]
-		first := e.st.stored[scope(s.Key, e.st.keys[s.Key].Agent)]
 		switch {
 		case mr && has && mine.ModelOK && !sameAnswer(t.Status, t.Body, mine):
 			f.add(gov, true, "the same key and body answered otherwise than the first time (not the stored answer)")
 			return f
 		case mr:
 			return f // the stored answer: judged when it was first given
-		case s.Reuse == "agent" && first.ModelOK && sameAnswer(t.Status, t.Body, first):
+		case e.othersAnswer(s, t):
 			f.add("JTB-IDEM-004", true, "another agent's request with the same key got the first agent's answer")
 			return f
 		}
@@ -486,7 +502,7 @@ func (e *execution) judgeError(f *findings, t, m *Exchange, ta, ma answer) {
 		f.add("JTB-ENV-001", false, "the error answer lacks an error object with code and message strings")
 		return
 	}
-	if want, _ := ma.err["code"].(string); code != want {
+	if want, _ := ma.err["code"].(string); code != want && t.Status == m.Status { // another status is judged as such
 		f.add("JTB-ENV-004", false, "error code %q where the model answers %q", code, want)
 	}
 	if t.Status == http.StatusUnauthorized && !strings.HasPrefix(strings.ToLower(t.Header.Get("WWW-Authenticate")), "bearer") {
@@ -537,7 +553,7 @@ func (e *execution) judgeBid(f *findings, s Step, gov string, td, md map[string]
 		f.add("JTB-BID-002", false, "the bid's taskId is not the task it was placed on")
 	}
 	if !e.sameRef(td["agentId"], md["agentId"]) {
-		f.add("JTB-BID-002", s.Reuse == "agent", "the bid's agentId is not the agent that placed it")
+		f.add("JTB-BID-002", true, "the bid's agentId is not the agent that placed it")
 	}
 	e.reach("JTB-BID-002")
 	for _, k := range []string{"proposedPrice", "coverLetter", "status"} {
