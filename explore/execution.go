@@ -381,30 +381,15 @@ var controlClause = map[string]string{
 // difference there is a warning (and the task is tainted), never a verdict
 // on the Agent API.
 func (e *execution) poster(ctx context.Context, s Step, r *record) error {
-	b := e.st.bids[s.Bid]
-	task := e.st.tasks[b.Task]
-	verb := map[string]string{OpAccept: "accept", OpReject: "reject"}[s.Op]
-	path := func(side int) string { return "/_control/tasks/" + task.ID[side] + "/bids/" + b.ID[side] + "/" + verb }
+	task := e.st.tasks[e.st.bids[s.Bid].Task]
 	pre := task.status(e.x.model.clock.Now())
-	t, m, err := e.both(ctx, http.MethodPost, path, map[string]any{})
-	if err != nil {
-		return err
+	t, m := e.pair(ctx, e.build(s, 0), e.build(s, 1))
+	if t.Err != "" {
+		return cannot("the target stopped answering: %s", e.x.redact.String(t.Err))
 	}
 	r.Target, r.Model = []*Exchange{t}, []*Exchange{m}
 	e.x.cover.hit(pre, s.Op)
-	e.reach(controlClause[s.Op])
-	if t.Status/100 != m.Status/100 {
-		r.Findings = append(r.Findings, finding{Clause: controlClause[s.Op], What: fmt.Sprintf("control: %s answered %d, the model %d", verb, t.Status, m.Status), State: true})
-		task.Tainted = true
-		return nil
-	}
-	if m.Status/100 == 2 && s.Op == OpAccept {
-		e.st.version[task.Cat]++
-	}
-	if m.Status/100 == 2 {
-		return e.fill(task, m.Body)
-	}
-	return nil
+	return e.posterAnswer(s, t, m, r)
 }
 
 // advance moves the clock, on the target through its control API and on the

@@ -107,7 +107,7 @@ func (e *execution) group(ctx context.Context, s Step, r *record) error {
 				tr.matches = tr.matches && mx.Status/100 == targets[i].Status/100
 				rec := &record{Step: m}
 				if m.Op == OpAccept || m.Op == OpReject {
-					if err := e.posterAnswer(ctx, m, targets[i], mx, rec); err != nil {
+					if err := e.posterAnswer(m, targets[i], mx, rec); err != nil {
 						return err
 					}
 				} else {
@@ -205,9 +205,9 @@ func better(matches bool, must, should int, bm bool, bmust, bshould int) bool {
 
 // posterAnswer judges the control API's answer to an accept or reject (a
 // harness: a difference is a warning) and learns the task's new state.
-func (e *execution) posterAnswer(ctx context.Context, s Step, t, m *Exchange, r *record) error {
-	b := e.st.bids[s.Bid]
-	task := e.st.tasks[b.Task]
+func (e *execution) posterAnswer(s Step, t, m *Exchange, r *record) error {
+	task := e.st.tasks[e.st.bids[s.Bid].Task]
+	e.reach(controlClause[s.Op])
 	if t.Status/100 != m.Status/100 {
 		r.Findings = append(r.Findings, finding{Clause: controlClause[s.Op], What: fmt.Sprintf("control: %s answered %d, the model %d", s.Op, t.Status, m.Status), State: true})
 		task.Tainted = true

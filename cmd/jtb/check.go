@@ -56,15 +56,8 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 	}
 	fs := flag.NewFlagSet("jtb check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.target.BaseURL, "base-url", env.BaseURL, "Agent API base URL (env "+suites.EnvBaseURL+"); none: an in-process mock")
-	// Secrets get no flag default: -h prints defaults, and it must not print
-	// a key or token taken from the environment. They fall back after parsing.
-	fs.StringVar(&o.target.APIKey, "api-key", "", "agent API key (env "+suites.EnvAPIKey+")")
-	fs.StringVar(&o.target.APIKeyB, "api-key-b", "", "a second agent's API key (env "+suites.EnvAPIKeyB+")")
-	fs.StringVar(&o.target.ControlURL, "control-url", env.ControlURL, "URL serving /_control/... (env "+suites.EnvControlURL+"); default the base URL")
-	fs.StringVar(&o.target.ControlToken, "control-token", "", "control API bearer token (env "+suites.EnvControlToken+")")
+	targetFlags(fs, &o.target, env, "none: an in-process mock")
 	fs.BoolVar(&o.target.ReadOnly, "read-only", false, "run only specs that write nothing to the target")
-	fs.DurationVar(&o.target.Timeout, "timeout", env.Timeout, "timeout of each request, the preflight's included (env "+suites.EnvTimeout+")")
 	fs.Var(headerFlag{&o.target.Headers}, "header", "send `'Name: value'` on every Agent and control request (repeatable); values of secret-looking names are redacted")
 	fs.StringVar(&o.target.CACert, "ca-cert", "", "trust the CA certificates of this PEM `file` for TLS to the target, besides the system's")
 	fs.BoolVar(&o.target.Insecure, "insecure", false, "do not check the target's TLS certificate (a warning says so)")
@@ -91,11 +84,8 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	o.target.APIKey = cmp.Or(o.target.APIKey, env.APIKey)
-	o.target.APIKeyB = cmp.Or(o.target.APIKeyB, env.APIKeyB)
-	o.target.ControlToken = cmp.Or(o.target.ControlToken, env.ControlToken)
-	if o.target.Timeout <= 0 {
-		return o, fmt.Errorf("--timeout %s: want a positive duration", o.target.Timeout)
+	if err := targetSecrets(&o.target, env); err != nil {
+		return o, err
 	}
 	if o.explore < 0 {
 		return o, fmt.Errorf("--explore %s: want a positive duration", o.explore)
@@ -133,6 +123,32 @@ func (f headerFlag) Set(v string) error {
 // suiteName is the description the suite runs under (Ginkgo matches
 // --focus against it and each spec's text).
 const suiteName = "JobToBot Agent API"
+
+// targetFlags declares the target's flags (check's and explore's), each
+// falling back to its environment variable; none says what no --base-url
+// means.
+func targetFlags(fs *flag.FlagSet, t *suites.Target, env suites.Target, none string) {
+	fs.StringVar(&t.BaseURL, "base-url", env.BaseURL, "Agent API base URL (env "+suites.EnvBaseURL+"); "+none)
+	// Secrets get no flag default: -h prints defaults, and it must not print
+	// a key or token taken from the environment. They fall back after parsing.
+	fs.StringVar(&t.APIKey, "api-key", "", "agent API key (env "+suites.EnvAPIKey+")")
+	fs.StringVar(&t.APIKeyB, "api-key-b", "", "a second agent's API key (env "+suites.EnvAPIKeyB+")")
+	fs.StringVar(&t.ControlURL, "control-url", env.ControlURL, "URL serving /_control/... (env "+suites.EnvControlURL+"); default the base URL")
+	fs.StringVar(&t.ControlToken, "control-token", "", "control API bearer token (env "+suites.EnvControlToken+")")
+	fs.DurationVar(&t.Timeout, "timeout", env.Timeout, "timeout of each request, the preflight's included (env "+suites.EnvTimeout+")")
+}
+
+// targetSecrets fills the secrets from the environment after parsing and
+// checks the timeout.
+func targetSecrets(t *suites.Target, env suites.Target) error {
+	t.APIKey = cmp.Or(t.APIKey, env.APIKey)
+	t.APIKeyB = cmp.Or(t.APIKeyB, env.APIKeyB)
+	t.ControlToken = cmp.Or(t.ControlToken, env.ControlToken)
+	if t.Timeout <= 0 {
+		return fmt.Errorf("--timeout %s: want a positive duration", t.Timeout)
+	}
+	return nil
+}
 
 // runCheck runs the conformance suite once (Ginkgo runs one suite per
 // process): the preflight, the specs, then the outcome model printed and

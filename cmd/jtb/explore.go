@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -44,13 +43,7 @@ func parseExploreFlags(args []string, getenv func(string) string, stderr io.Writ
 	}
 	fs := flag.NewFlagSet("jtb explore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.target.BaseURL, "base-url", env.BaseURL, "Agent API base URL (env "+suites.EnvBaseURL+"); none: the built-in mock")
-	// Secrets get no flag default: -h prints defaults.
-	fs.StringVar(&o.target.APIKey, "api-key", "", "agent API key (env "+suites.EnvAPIKey+")")
-	fs.StringVar(&o.target.APIKeyB, "api-key-b", "", "a second agent's API key (env "+suites.EnvAPIKeyB+")")
-	fs.StringVar(&o.target.ControlURL, "control-url", env.ControlURL, "URL serving /_control/... (env "+suites.EnvControlURL+"); default the base URL")
-	fs.StringVar(&o.target.ControlToken, "control-token", "", "control API bearer token (env "+suites.EnvControlToken+")")
-	fs.DurationVar(&o.target.Timeout, "timeout", env.Timeout, "timeout of each request (env "+suites.EnvTimeout+")")
+	targetFlags(fs, &o.target, env, "none: the built-in mock")
 	fs.Float64Var(&o.seconds, "seconds", 0, "explore this many seconds (default 10 when --steps is not given)")
 	fs.IntVar(&o.steps, "steps", 0, "explore this many steps (with --seconds: whichever comes first)")
 	seed := fs.String("seed", "", "the seed of the programs (default: a fresh one, printed)")
@@ -66,12 +59,10 @@ func parseExploreFlags(args []string, getenv func(string) string, stderr io.Writ
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	o.target.APIKey = cmp.Or(o.target.APIKey, env.APIKey)
-	o.target.APIKeyB = cmp.Or(o.target.APIKeyB, env.APIKeyB)
-	o.target.ControlToken = cmp.Or(o.target.ControlToken, env.ControlToken)
+	if err := targetSecrets(&o.target, env); err != nil {
+		return o, err
+	}
 	switch {
-	case o.target.Timeout <= 0:
-		return o, fmt.Errorf("--timeout %s: want a positive duration", o.target.Timeout)
 	case o.seconds < 0 || math.IsInf(o.seconds, 0) || math.IsNaN(o.seconds):
 		return o, fmt.Errorf("--seconds %v: want a positive number", o.seconds)
 	case o.steps < 0:
