@@ -153,6 +153,19 @@ func (e *execution) group(ctx context.Context, s Step, r *record) error {
 	e.x.cover.off = false
 	e.st = best.st
 	e.x.model.load(best.ms)
+	// Which of two racing bids was placed is the race's to decide: a later
+	// step names "the bid this agent placed" through either member.
+	for _, m := range members {
+		if m.Op != OpBid || e.st.bids[m.ID] != nil {
+			continue
+		}
+		for _, o := range members {
+			if b := e.st.bids[o.ID]; b != nil && o.Op == OpBid && o.Agent == m.Agent && o.Task == m.Task {
+				e.st.bids[m.ID] = b
+				break
+			}
+		}
+	}
 	r.Model = best.model
 	r.Findings = best.findings
 	for i, m := range members {
