@@ -341,7 +341,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func exploreFront(t *testing.T, url string, mod func(*Options)) *Result {
 	t.Helper()
-	opts := Options{BaseURL: url, APIKeys: []string{fixtures.AlphaKey, fixtures.BravoKey}, Seed: 3, Steps: 3000}
+	opts := Options{BaseURL: url, APIKeys: []string{fixtures.AlphaKey, fixtures.BravoKey}, Seed: 3, Steps: budget(3000)}
 	if mod != nil {
 		mod(&opts)
 	}
@@ -366,7 +366,7 @@ func TestForeignFreeChoicesAreNeverCompared(t *testing.T) {
 	if len(res.Warnings) > 0 {
 		t.Fatalf("warnings on free choices: %+v", res.Warnings)
 	}
-	if res.Coverage.Reached < res.Coverage.Total-2 {
+	if !testing.Short() && res.Coverage.Reached < res.Coverage.Total-2 {
 		t.Errorf("the front was hardly explored: %d of %d cells", res.Coverage.Reached, res.Coverage.Total)
 	}
 }

@@ -17,7 +17,7 @@ import (
 func exploreForeign(t *testing.T, fo foreign.Options, mod func(*Options)) *Result {
 	t.Helper()
 	srv := foreign.Start(t, fo)
-	opts := Options{BaseURL: srv.URL, ControlURL: srv.ControlURL, ControlToken: srv.ControlToken, APIKeys: srv.Keys, Seed: 11, Steps: 3000, verify: true}
+	opts := Options{BaseURL: srv.URL, ControlURL: srv.ControlURL, ControlToken: srv.ControlToken, APIKeys: srv.Keys, Seed: 11, Steps: budget(3000), verify: true}
 	if mod != nil {
 		mod(&opts)
 	}
@@ -44,7 +44,7 @@ func TestInternalForeignIsQuiet(t *testing.T) {
 	if want := []string{"JTB-BID-002", "JTB-DLV-009", "JTB-IDEM-002"}; !slices.Equal(got, want) {
 		t.Errorf("warnings of %v, want %v: %+v", got, want, res.Warnings)
 	}
-	if res.Coverage.Reached < res.Coverage.Total-2 {
+	if !testing.Short() && res.Coverage.Reached < res.Coverage.Total-2 {
 		t.Errorf("the foreign server was hardly explored: %d of %d cells: %v", res.Coverage.Reached, res.Coverage.Total, res.Coverage.Cells)
 	}
 }

@@ -123,6 +123,9 @@ func TestExploreHelpPrintsNoSecret(t *testing.T) {
 // jtb check --explore runs the explorer as the last phase, under its own
 // clause; a divergence it finds counts under the clause it breaks too.
 func TestCheckExplorePhase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs jtb check twice, with 2 and 5 seconds of exploring")
+	}
 	code, stdout, stderr := jtbRun(t, "check", "--explore", "2s")
 	if code != exitOK || !regexp.MustCompile(`(?m)^explore +SHOULD +1 +0 +0 +0 +0`).MatchString(stdout) {
 		t.Fatalf("the good mock: exit %d, want 0 and JTB-EXP-001 passed\n%s%s", code, tail(stdout), stderr)
