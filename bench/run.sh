@@ -249,6 +249,7 @@ for round in $(seq "$ROUNDS"); do
   for server in "${order[@]}"; do measure "$round" bids "$server" "${bids_url[$server]}" bench/wrk/bids.lua; done
 done
 grep -c ' -> ' "$work/proxy.log" >"$work/proxy-findings.txt" || true
+
 # --- jtb explore, beside plain requests to the same mock --------------------------
 # A `jtb mock` of its own (explore posts tasks into it). In each round, plain
 # requests one at a time (benchtool plain, the way explore sends its own) and
