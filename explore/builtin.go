@@ -46,7 +46,7 @@ func StartBuiltin(defects []string) (*Builtin, error) {
 
 // Options are exploration options aimed at this mock.
 func (b *Builtin) Options() Options {
-	return Options{BaseURL: b.URL, APIKeys: b.Keys, ExactClock: true}
+	return Options{BaseURL: b.URL, APIKeys: b.Keys, ExactClock: true, Keep: true}
 }
 
 // Close stops the mock.

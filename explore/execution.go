@@ -281,10 +281,14 @@ type sidePath func(side int) string
 // the previous one: equal createdAt would leave the order of a page to the
 // sides' ids, a free choice.
 func (e *execution) createTask(ctx context.Context, s Step, r *record) error {
-	// On a clock that moves only when moved, one move since the last task
-	// is enough; on one that runs with wall time the sides' clocks differ
-	// by milliseconds, so every task gets a second of its own.
-	if e.x.caps.Clock && (!e.x.opts.ExactClock || !e.x.model.clock.Now().After(e.lastTask)) {
+	// Tasks created at one instant would leave their order to the sides'
+	// ids: each gets a second of its own. Where one task's time can move,
+	// the new task moves back a second less than the one before it (the
+	// server's clock stays where it is); else the clock moves a second,
+	// before each task on a clock that runs with wall time (the sides'
+	// clocks differ by milliseconds), and only when it has not moved since
+	// the last task on one that moves only when moved.
+	if e.x.caps.Clock && !e.x.caps.TaskTime && (!e.x.opts.ExactClock || !e.x.model.clock.Now().After(e.lastTask)) {
 		if err := e.move(ctx, 1, r); err != nil {
 			return err
 		}
@@ -315,10 +319,18 @@ func (e *execution) createTask(ctx context.Context, s Step, r *record) error {
 		return cannot("the control API did not create a task: %v", terr)
 	}
 	e.st.mapID(tid, mid)
+	e.x.created.tasks = append(e.x.created.tasks, tid)
 	e.st.tasks[s.ID] = &taskRef{ID: [2]string{tid, mid}, Cat: cat, Title: in.Title, Band: in.Band, Price: in.Price, Status: "open", Assignee: -1,
 		Bids: map[string]string{}, BidBy: map[int]bool{}}
 	e.st.order = append(e.st.order, s.ID)
 	e.st.version[cat]++
+	if e.x.caps.TaskTime {
+		back := int64(maxTasks - len(e.st.order))
+		if _, _, err := e.moveTask(ctx, s.ID, back); err != nil {
+			return err
+		}
+		r.Notes = append(r.Notes, fmt.Sprintf("the task's time moved %ds: a second apart from the task before it", back))
+	}
 	e.x.cover.hit("none", OpTask)
 	e.reach("JTB-CTL-003")
 	return nil
@@ -418,9 +430,47 @@ func (e *execution) advance(ctx context.Context, s Step, r *record) error {
 			r.Skipped = "the clock is already past that instant"
 			return nil
 		}
+		if e.x.caps.TaskTime {
+			t, m, err := e.moveTask(ctx, s.Task, secs)
+			r.Target, r.Model = []*Exchange{t}, []*Exchange{m}
+			r.Notes = append(r.Notes, fmt.Sprintf("the task's time moved %ds", secs))
+			return err
+		}
 	}
 	return e.move(ctx, secs, r)
 }
+
+// moveTask moves one task's time, on both sides (capability taskTime): the
+// window is probed without moving the clock of a target others use.
+func (e *execution) moveTask(ctx context.Context, ref int, secs int64) (t, m *Exchange, err error) {
+	task := e.st.tasks[ref]
+	path := func(side int) string { return "/_control/tasks/" + task.ID[side] + "/time/advance" }
+	t, m, err = e.both(ctx, http.MethodPost, path, map[string]int64{"seconds": secs})
+	switch {
+	case err != nil:
+		return t, m, err
+	case m.Status != http.StatusOK:
+		return t, m, fmt.Errorf("explore: the model refused to move a task's time (%d)", m.Status)
+	case t.Status/100 != 2:
+		return t, m, cannot("the control API refused to move a task's time by %ds (%d)", secs, t.Status)
+	}
+	e.reach("JTB-CTL-010")
+	// Every time of the task moved secs into the past, its deadline too;
+	// its status stays as stored (a failed delivery past its deadline reads
+	// final, status applies that).
+	d := time.Duration(secs) * time.Second
+	if !task.Deadline.IsZero() {
+		task.Deadline = task.Deadline.Add(-d)
+	}
+	if !task.TDeadline.IsZero() {
+		task.TDeadline = task.TDeadline.Add(-d)
+	}
+	return t, m, nil
+}
+
+// maxTasks bounds the tasks of one program, for the seconds a new task's
+// time moves back (one less for each task before it).
+const maxTasks = 1000
 
 // move advances both clocks by secs seconds.
 func (e *execution) move(ctx context.Context, secs int64, r *record) error {
@@ -432,6 +482,7 @@ func (e *execution) move(ctx context.Context, secs int64, r *record) error {
 		return cannot("moving the target's clock by %ds: %v", secs, err)
 	}
 	e.reach("JTB-CTL-009")
+	e.x.created.clock += secs
 	e.x.model.clock.set(now)
 	r.Notes = append(r.Notes, "clock now "+now.Format(time.RFC3339))
 	return nil

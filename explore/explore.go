@@ -48,6 +48,10 @@ type Options struct {
 	ProgramSteps int
 	// ShrinkBudget bounds the re-runs shrinking may make; 0: 400.
 	ShrinkBudget int
+	// Keep leaves on the target what the exploration created (the built-in
+	// mock, thrown away at the end); otherwise it is removed through the
+	// control API when it can (capability cleanup).
+	Keep bool
 	// verify checks after every step that the model's task state learnt
 	// from its answers is what the model shows (tests).
 	verify bool
@@ -71,6 +75,17 @@ type Result struct {
 	// FirstDivergence is how far the exploration was when it first diverged.
 	FirstDivergence *Progress `json:"firstDivergence,omitempty"`
 	Notes           []string  `json:"notes,omitempty"` // what could not be explored, and why
+	Footprint       Footprint `json:"footprint"`
+}
+
+// Footprint is what the exploration did to the target besides answering:
+// what it created and removed, and how far it moved the target's clock.
+type Footprint struct {
+	TasksCreated, TasksRemoved   int
+	AgentsCreated, AgentsRemoved int
+	ClockSeconds                 int64  // the target's clock moved this far
+	Left                         string // why something was left, "" when nothing was
+	Kept                         bool   // left on purpose (Options.Keep: the built-in mock)
 }
 
 // Progress is a point of an exploration.
@@ -115,6 +130,12 @@ type explorer struct {
 	warn   map[string]*Warning
 	quiet  bool // shrinking: its re-runs count no warnings
 	big    []byte
+	// created is what the exploration created on the target, to remove at
+	// the end, and the seconds it moved the target's clock.
+	created struct {
+		tasks, agents []string
+		clock         int64
+	}
 	log    io.Writer
 }
 
@@ -158,18 +179,18 @@ func Explore(ctx context.Context, opts Options) (*Result, error) {
 			}
 			rec, err := e.run(ctx, s)
 			if err != nil {
-				return x.finish(), err
+				return x.done(ctx), err
 			}
 			x.res.Steps++
 			if d := e.diverged(rec); d != nil {
 				x.res.FirstDivergence = &Progress{Programs: x.res.Programs, Steps: x.res.Steps, Seconds: time.Since(x.start).Seconds()}
 				x.logf("divergence after %d steps (%d programs, %.2fs): %s; shrinking", x.res.Steps, x.res.Programs, x.res.FirstDivergence.Seconds, d.Clause)
 				x.res.Divergence = x.shrink(ctx, e, d)
-				return x.finish(), nil
+				return x.done(ctx), nil
 			}
 		}
 	}
-	return x.finish(), nil
+	return x.done(ctx), nil
 }
 
 // Replay runs a saved program once against the target.
@@ -189,7 +210,7 @@ func Replay(ctx context.Context, opts Options, saved *Saved) (*Result, error) {
 	for _, s := range saved.Program.Steps {
 		rec, err := e.run(ctx, s)
 		if err != nil {
-			return x.finish(), err
+			return x.done(ctx), err
 		}
 		x.res.Steps++
 		if d := e.diverged(rec); d != nil {
@@ -197,7 +218,7 @@ func Replay(ctx context.Context, opts Options, saved *Saved) (*Result, error) {
 			break
 		}
 	}
-	return x.finish(), nil
+	return x.done(ctx), nil
 }
 
 // newRand is the random source of program p of a seed.
@@ -208,6 +229,48 @@ func (x *explorer) programSteps() int {
 		return x.opts.ProgramSteps
 	}
 	return 40
+}
+
+// done ends an exploration: the result, then what it created removed.
+func (x *explorer) done(ctx context.Context) *Result {
+	r := x.finish()
+	x.cleanup(context.WithoutCancel(ctx), &r.Footprint)
+	return r
+}
+
+// cleanup removes the tasks and agents the exploration created, when the
+// control API can (a 404 counts as removed: it is gone); what it cannot is
+// said in the footprint.
+func (x *explorer) cleanup(ctx context.Context, f *Footprint) {
+	f.TasksCreated, f.AgentsCreated, f.ClockSeconds = len(x.created.tasks), len(x.created.agents), x.created.clock
+	switch {
+	case f.TasksCreated+f.AgentsCreated == 0:
+		return
+	case x.opts.Keep:
+		f.Kept = true
+		return
+	case !x.caps.Cleanup:
+		f.Left = "the control API cannot remove tasks and agents (capability cleanup)"
+		return
+	}
+	remove := func(path string) bool {
+		ex := x.target.do(ctx, request{Method: http.MethodDelete, Path: path, Control: true, As: "control"})
+		return ex.Err == "" && (ex.Status/100 == 2 || ex.Status == http.StatusNotFound)
+	}
+	for _, id := range x.created.tasks {
+		if remove("/_control/tasks/" + id) {
+			f.TasksRemoved++
+		}
+	}
+	for _, id := range x.created.agents {
+		if id != "" && remove("/_control/agents/"+id) {
+			f.AgentsRemoved++
+		}
+	}
+	if f.TasksRemoved < f.TasksCreated || f.AgentsRemoved < f.AgentsCreated {
+		f.Left = "the control API refused some removals"
+	}
+	x.created.tasks, x.created.agents = nil, nil
 }
 
 func (x *explorer) finish() *Result {
@@ -321,6 +384,7 @@ func connect(ctx context.Context, opts Options) (*explorer, error) {
 		}
 		x.redact = suites.NewRedactor(append(x.secrets(), a.Data.APIKey)...)
 		x.agents = append(x.agents, agentRef{Key: [2]string{a.Data.APIKey, ""}, ID: [2]string{a.Data.ID, ""}})
+		x.created.agents = append(x.created.agents, a.Data.ID)
 		x.cover.clause("JTB-CTL-002")
 	}
 	if len(x.agents) == 0 {

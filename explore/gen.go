@@ -146,7 +146,7 @@ func (g *generator) actions() []action {
 		{w(true, 0.5), g.unknownTask},
 		{w(true, 0.15), g.pathProbe},
 		{w(true, 0.08), g.oversize},
-		{w(g.x.caps.Clock, 0.2), g.tick},
+		{w(g.x.caps.Clock && !g.x.caps.TaskTime, 0.2), g.tick}, // one task's time moves instead where it can
 		{w(!g.x.opts.Serial && n > 0, 1.5), g.group},
 	}
 	return acts

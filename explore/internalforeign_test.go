@@ -81,3 +81,19 @@ func TestInternalForeignLong(t *testing.T) {
 		t.Fatal("the foreign server diverged")
 	}
 }
+
+// On a shared target (taskTime, cleanup) exploring leaves no trace: every
+// task and agent it created is removed, and the server's clock is not moved.
+func TestSharedTargetKeepsNoTrace(t *testing.T) {
+	res := exploreForeign(t, foreign.Options{SharedTarget: true}, func(o *Options) { o.Steps = budget(1500) })
+	if res.Divergence != nil {
+		t.Fatalf("the shared foreign server diverged:\n%s", printed(res))
+	}
+	f := res.Footprint
+	if f.TasksCreated == 0 || f.TasksRemoved != f.TasksCreated || f.AgentsRemoved != f.AgentsCreated || f.ClockSeconds != 0 || f.Left != "" {
+		t.Errorf("footprint %+v: want every task and agent removed and the clock not moved", f)
+	}
+	if res.Coverage.Cells["pdqg_failed resubmit"] == 0 || res.Coverage.Clauses["JTB-CTL-010"] == 0 {
+		t.Errorf("the window was not probed through the tasks' own time: %v", res.Coverage.Cells)
+	}
+}

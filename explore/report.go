@@ -218,6 +218,16 @@ func (r *Result) Print(w io.Writer) {
 	if len(c.Missing) > 0 {
 		fmt.Fprintf(w, "  clauses not reached: %s\n", strings.Join(c.Missing, " "))
 	}
+	switch f := r.Footprint; {
+	case f.Kept:
+		fmt.Fprintf(w, "target: created %d task(s) and %d agent(s), kept: the built-in mock ends with the run; moved its clock %ds\n", f.TasksCreated, f.AgentsCreated, f.ClockSeconds)
+	case f.TasksCreated+f.AgentsCreated > 0:
+		fmt.Fprintf(w, "target: created %d task(s) and %d agent(s), removed %d and %d; moved its clock %ds", f.TasksCreated, f.AgentsCreated, f.TasksRemoved, f.AgentsRemoved, f.ClockSeconds)
+		if f.Left != "" {
+			fmt.Fprintf(w, "; left the rest: %s", f.Left)
+		}
+		fmt.Fprintln(w)
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}

@@ -54,7 +54,9 @@ func Register(env *Env) *Registered {
 		s.progressSpecs()
 		s.inferredSpecs()
 		s.harnessSpecs()
-		s.exploreSpecs() // last: the containers run in this order
+		if env.Explore != nil {
+			s.exploreSpecs() // last: the containers run in this order
+		}
 	})
 	return &Registered{s: s}
 }

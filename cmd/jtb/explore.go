@@ -122,7 +122,7 @@ func runExplore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		defer b.Close()
 		bo := b.Options()
-		opts.BaseURL, opts.APIKeys, opts.ExactClock = bo.BaseURL, bo.APIKeys, bo.ExactClock
+		opts.BaseURL, opts.APIKeys, opts.ExactClock, opts.Keep = bo.BaseURL, bo.APIKeys, bo.ExactClock, bo.Keep
 		fmt.Fprintf(stdout, "jtb explore: built-in mock at %s (its clock moves only when the explorer moves it)", b.URL)
 		if len(o.defects) > 0 {
 			fmt.Fprintf(stdout, " with defects %s", strings.Join(o.defects, ", "))
