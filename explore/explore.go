@@ -136,7 +136,7 @@ type explorer struct {
 		tasks, agents []string
 		clock         int64
 	}
-	log    io.Writer
+	log io.Writer
 }
 
 // agentRef is one agent on both sides.
