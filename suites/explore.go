@@ -7,7 +7,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 )
 
-// exploreSpecs is the last phase of jtb check --explore: the explorer
+// exploreSpecs is the phase of jtb check --explore, one spec in the run's
+// order (it creates tasks of its own and moves only their time, so where it
+// runs does not matter to the others): the explorer
 // (package explore, wired in by the command as Env.Explore) runs random
 // programs against the target and the reference model. Without --explore
 // the spec is not registered (CheckCoverage knows).

@@ -55,7 +55,7 @@ func Register(env *Env) *Registered {
 		s.inferredSpecs()
 		s.harnessSpecs()
 		if env.Explore != nil {
-			s.exploreSpecs() // last: the containers run in this order
+			s.exploreSpecs()
 		}
 	})
 	return &Registered{s: s}

@@ -196,7 +196,7 @@ type Env struct {
 	Caps      Capabilities
 	// NoControl says why Control is nil.
 	NoControl string
-	// Explore, when set, is the last phase of the run (jtb check
+	// Explore, when set, is the explore phase of the run (jtb check
 	// --explore): it explores the target and says what it found. suites
 	// does not import the explorer; the command wires it in.
 	Explore func(ctx context.Context) (ExploreOutcome, error)

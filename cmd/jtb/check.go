@@ -77,7 +77,7 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.Var(&o.defects, "defect", "in-process mock only: break one rule (repeatable; see jtb mock --defect list)")
 	fs.BoolVar(&o.noControl, "no-control", false, "in-process mock only: disable its control API")
 	fs.StringVar(&o.catalogue, "catalogue", "", "check the specs against this clause catalogue instead of the built-in one")
-	fs.DurationVar(&o.explore, "explore", 0, "after the specs, explore the target this long (e.g. 30s): clause JTB-EXP-001, docs/EXPLORE.md")
+	fs.DurationVar(&o.explore, "explore", 0, "explore the target this long (e.g. 30s) as one more spec of the run: clause JTB-EXP-001, docs/EXPLORE.md")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

@@ -208,7 +208,7 @@ func budget(o exploreOptions) string {
 	return s
 }
 
-// exploreHook is jtb check --explore's last phase: jtb explore against the
+// exploreHook is jtb check --explore's phase: jtb explore against the
 // check's target for o.explore, strict as the check is, its outcome given to
 // the spec of JTB-EXP-001.
 func exploreHook(o checkOptions, log io.Writer) func(context.Context) (suites.ExploreOutcome, error) {
