@@ -118,7 +118,8 @@ func TestHTMLReportInChromium(t *testing.T) {
 			ran++
 		}
 	}
-	if len(doc.Clauses) != len(cat.Clauses) || ran != len(cat.Clauses) {
+	// Every clause ran but JTB-EXP-001, whose spec runs with --explore only.
+	if len(doc.Clauses) != len(cat.Clauses) || ran != len(cat.Clauses)-1 {
 		t.Errorf("%d clauses in the results, %d of them ran; the catalogue holds %d", len(doc.Clauses), ran, len(cat.Clauses))
 	}
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

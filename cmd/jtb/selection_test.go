@@ -156,6 +156,9 @@ func TestCheckListSendsNothing(t *testing.T) {
 			t.Fatalf("--list against %s: exit %d\n%s", base, code, stderr)
 		}
 		for _, c := range cat.Clauses {
+			if c.Area == "EXP" {
+				continue // the explore phase's spec is registered with --explore only
+			}
 			if !regexp.MustCompile(`(?m)^` + c.ID + ` (MUST|SHOULD) `).MatchString(stdout) {
 				t.Errorf("--list does not list %s", c.ID)
 			}
