@@ -9,7 +9,8 @@
 #
 # Method: every server is started first and stays up (idle when not
 # measured); then ROUNDS rounds, each measuring the listing on the four
-# servers (the mock, the proxy in front of it, bare, Prism) and then the bids
+# servers (the mock, the proxy in front of it, the proxy alone with its
+# in-process mock, bare, Prism) and then the bids
 # on three (no proxy) back to back, the order rotated by one server each
 # round, every measured run after a warm-up of its own. The table gives per
 # server and endpoint the median over the rounds, and the median of the
@@ -31,7 +32,7 @@ AGENTS=${BENCH_AGENTS:-250}
 PRISM=@stoplight/prism-cli@5.14.2
 KEY=jtb_live_mock_agent_alpha  # a fixture key: public by design
 LISTING=/v1/tasks/available?limit=20
-LISTING_SERVERS=(mock proxy bare prism)
+LISTING_SERVERS=(mock proxy proxyin bare prism)
 BID_SERVERS=(mock bare prism)
 
 work=$(mktemp -d /tmp/jtb-bench.XXXXXX)
@@ -162,6 +163,7 @@ measure() {
   case $run/$server in
     listing/mock) cpu_pids=("${pid[mock]}") ;;
     listing/proxy) cpu_pids=("${pid[proxy]}" "${pid[mock]}") ;;
+    listing/proxyin) cpu_pids=("${pid[proxyin]}") ;;
   esac
   local t0 t1 TIMEFORMAT='%U %S'
   t0=$(cpu_ticks "${cpu_pids[@]}")
@@ -223,6 +225,12 @@ port=$(free_port)
 start proxy "$work/jtb" proxy --upstream "${listing_url[mock]%"$LISTING"}" --listen "127.0.0.1:$port"
 listing_url[proxy]=http://127.0.0.1:$port$LISTING
 wait_http "${listing_url[proxy]}" 20
+# jtb proxy alone: its own reference mock in its process, reached without
+# a socket (proxy.HandlerTransport), answering the same fixture listing.
+port=$(free_port)
+start proxyin "$work/jtb" proxy --listen "127.0.0.1:$port"
+listing_url[proxyin]=http://127.0.0.1:$port$LISTING
+wait_http "${listing_url[proxyin]}" 20
 wait_http "${listing_url[prism]}" 120
 timeout 60 "$work/benchtool" capture -base "${listing_url[mock]%"$LISTING"}" -key "$KEY" -out "$work/listing.json"
 
@@ -242,13 +250,15 @@ wait_http "${listing_url[bare]}" 20
 # --- the rounds ------------------------------------------------------------------------
 for round in $(seq "$ROUNDS"); do
   order=()
-  for i in 0 1 2 3; do order+=("${LISTING_SERVERS[$(((round - 1 + i) % 4))]}"); done
+  n=${#LISTING_SERVERS[@]}
+  for ((i = 0; i < n; i++)); do order+=("${LISTING_SERVERS[$(((round - 1 + i) % n))]}"); done
   for server in "${order[@]}"; do measure "$round" listing "$server" "${listing_url[$server]}" bench/wrk/listing.lua; done
   order=()
   for i in 0 1 2; do order+=("${BID_SERVERS[$(((round - 1 + i) % 3))]}"); done
   for server in "${order[@]}"; do measure "$round" bids "$server" "${bids_url[$server]}" bench/wrk/bids.lua; done
 done
 grep -c ' -> ' "$work/proxy.log" >"$work/proxy-findings.txt" || true
+grep -c ' -> ' "$work/proxyin.log" >"$work/proxyin-findings.txt" || true
 
 # --- jtb explore, beside plain requests to the same mock --------------------------
 # A `jtb mock` of its own (explore posts tasks into it). In each round, plain
@@ -294,9 +304,9 @@ echo "## jtb bench, $(date -u +%Y-%m-%dT%H:%MZ), median of $ROUNDS rounds"
 echo
 echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/{print $2}') GiB, $(uname -sr), $(go version | cut -d' ' -f3),"
 echo "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), Prism $(cat "$work/prism-version.txt"), Node $(node --version)."
-echo "Load: $ROUNDS rounds; in each, the listing on four servers (the mock, \`jtb proxy\` in front of that same mock, bare, Prism), then"
+echo "Load: $ROUNDS rounds; in each, the listing on five servers (the mock, \`jtb proxy\` in front of that same mock, \`jtb proxy\` alone with its in-process mock, bare, Prism), then"
 echo "the bids on three, back to back (order rotated by one server each round), every run \`wrk -t$THREADS -c$CONNS -d$DURATION --latency\`"
-echo "after a $WARMUP warm-up of the same server and endpoint. The proxy reported $(cat "$work/proxy-findings.txt") finding(s) on these listings."
+echo "after a $WARMUP warm-up of the same server and endpoint. The proxies reported $(cat "$work/proxy-findings.txt") and $(cat "$work/proxyin-findings.txt") finding(s) on these listings."
 echo "All servers up for the whole measurement, idle when not measured; wrk and the servers on the same cores."
 echo "1-minute load average before the run: $load_before, after: $(cut -d' ' -f1 /proc/loadavg) (other work on the machine shows up in p99 first)."
 echo "Listing body $(wc -c <"$work/listing.json") bytes; bid answer $(wc -c <"$work/bid.json") bytes. Bids on a second mock seeded through"

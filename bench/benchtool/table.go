@@ -144,15 +144,18 @@ type server struct{ name, label string }
 var (
 	mockServer  = server{"mock", "mock (`jtb mock`)"}
 	proxyServer = server{"proxy", "`jtb proxy` in front of that mock"}
-	bareServer  = server{"bare", "bare net/http, same bytes"}
-	prismServer = server{"prism", "Prism 5.14.2 mock"}
+	// proxyInServer is `jtb proxy` with no --upstream: the proxy and its
+	// own reference mock in one process, no socket between them.
+	proxyInServer = server{"proxyin", "`jtb proxy` alone (its in-process mock)"}
+	bareServer    = server{"bare", "bare net/http, same bytes"}
+	prismServer   = server{"prism", "Prism 5.14.2 mock"}
 	// endpoints and the servers each is measured on: the proxy on the
 	// listing only (its overhead on the call agents make most).
 	endpoints = []struct {
 		run, label string
 		servers    []server
 	}{
-		{"listing", "GET /v1/tasks/available?limit=20", []server{mockServer, proxyServer, bareServer, prismServer}},
+		{"listing", "GET /v1/tasks/available?limit=20", []server{mockServer, proxyServer, proxyInServer, bareServer, prismServer}},
 		{"bids", "POST /v1/tasks/{id}/bids (fresh bid each)", []server{mockServer, bareServer, prismServer}},
 	}
 )
@@ -233,11 +236,16 @@ func writeTable(w io.Writer, rs []result) {
 	ratioRow("listing", "mock", "bare", "listing: mock / bare", "≥ 35% (goal 50%)", 0.35, pct)
 	ratioRow("listing", "mock", "prism", "listing: mock / Prism", "≥ 10x", 10, times)
 	ratioRow("listing", "proxy", "mock", "listing: `jtb proxy` / the mock it fronts", "≥ 50%", 0.5, pct)
+	ratioRow("listing", "proxyin", "mock", "listing: `jtb proxy` alone (in-process mock) / `jtb mock`", "≥ 50%", 0.5, pct)
 	cpuRow(row, rs)
 	added, ok := differences(rs, "listing", "proxy", "mock", "p50_us")
 	d, _ := median(added)
 	row("listing: p50 added by `jtb proxy`", msOf(d)+" (rounds: "+joinf(added, func(us float64) string { return fmt.Sprintf("%.2f", us/1000) })+" ms)",
 		"≤ 1 ms", d <= 1000, ok)
+	addedIn, ok := differences(rs, "listing", "proxyin", "mock", "p50_us")
+	dIn, _ := median(addedIn)
+	row("listing: p50 added by `jtb proxy` alone (in-process mock)", msOf(dIn)+" (rounds: "+joinf(addedIn, func(us float64) string { return fmt.Sprintf("%.2f", us/1000) })+" ms)",
+		"≤ 1 ms", dIn <= 1000, ok)
 	p99s := series(rounds(rs, "listing", "mock"), field("p99_us"))
 	p99, ok := median(p99s)
 	row("listing: mock p99 at 16 connections", msOf(p99)+" (rounds: "+joinf(p99s, func(us float64) string { return fmt.Sprintf("%.2f", us/1000) })+" ms)",

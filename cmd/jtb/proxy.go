@@ -10,6 +10,7 @@ import (
 	"io"
 	"maps"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -136,14 +137,14 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Timeout: o.timeout, Faults: o.faults, Seed: o.seed, OnFinding: out.write}
 	fronting := o.upstream
 	if o.upstream == "" {
-		stop, base, names, err := startProxiedMock(o.defects)
+		stop, transport, names, err := startProxiedMock(o.defects)
 		if err != nil {
 			fmt.Fprintf(stderr, "jtb proxy: %v\n", err)
 			return exitConfig
 		}
 		defer stop()
-		popts.Upstream, popts.AgentNames = base, names
-		fronting = "the in-process reference mock (loopback; its control API is reached through the proxy at /_control)"
+		popts.Upstream, popts.Transport, popts.AgentNames = inProcessUpstream, transport, names
+		fronting = "the in-process reference mock (no socket between them; its control API is reached through the proxy at /_control)"
 		if len(o.defects) > 0 {
 			fronting += ", with defects " + strings.Join(o.defects, ", ")
 		}
@@ -205,20 +206,18 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
-// startProxiedMock serves the reference mock on a loopback port for the
-// proxy to front; it returns its base URL and the fixture agents' names.
-func startProxiedMock(defects []string) (stop func(), base string, names map[string]string, err error) {
+// inProcessUpstream is the name the proxy gives the mock it fronts in this
+// process (no socket: proxy.HandlerTransport calls its handler).
+const inProcessUpstream = "http://reference-mock.in-process"
+
+// startProxiedMock builds the reference mock for the proxy to front in
+// this process; it returns the transport that reaches it and the fixture
+// agents' names.
+func startProxiedMock(defects []string) (stop func(), transport http.RoundTripper, names map[string]string, err error) {
 	m, err := mockserver.New(mockserver.Options{Defects: defects})
 	if err != nil {
-		return nil, "", nil, err
+		return nil, nil, nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		m.Close()
-		return nil, "", nil, err
-	}
-	srv := mockserver.NewServer(m, mockserver.DefaultLimits())
-	go srv.Serve(ln)
 	names = map[string]string{}
 	for _, k := range m.AgentKeys() {
 		switch k {
@@ -228,7 +227,7 @@ func startProxiedMock(defects []string) (stop func(), base string, names map[str
 			names[k] = "bravo"
 		}
 	}
-	return func() { srv.Close(); m.Close() }, "http://" + ln.Addr().String(), names, nil
+	return func() { m.Close() }, proxy.HandlerTransport(m), names, nil
 }
 
 // findingWriter prints each finding on a line and appends it to the report
