@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -329,81 +327,4 @@ func (j *journal) close(store *core.Store) error {
 	}
 	j.release()
 	return err
-}
-
-// writeAtomic replaces path with data: a crash leaves the old file or the
-// new one, never a mix.
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("state: fsync of %s: %w", dir, err)
-	}
-	return nil
-}
-
-// durableWriter holds the answer back until the journal is on disk. If the
-// journal cannot be made durable the answer becomes a 500: the change is not
-// acknowledged.
-type durableWriter struct {
-	http.ResponseWriter
-	m      *Mock
-	failed bool
-	wrote  bool
-}
-
-func (d *durableWriter) WriteHeader(status int) {
-	if d.wrote {
-		return
-	}
-	d.wrote = true
-	if err := d.m.journal.sync(); err != nil {
-		d.failed = true
-		body := d.m.errorReply(core.CodeInternal, "the state could not be saved").body
-		h := d.Header()
-		h.Del("Idempotent-Replayed")
-		h.Set("Content-Type", "application/json")
-		h.Set("Content-Length", strconv.Itoa(len(body)))
-		d.ResponseWriter.WriteHeader(http.StatusInternalServerError)
-		d.ResponseWriter.Write(body)
-		return
-	}
-	d.ResponseWriter.WriteHeader(status)
-}
-
-func (d *durableWriter) Write(p []byte) (int, error) {
-	if !d.wrote {
-		d.WriteHeader(http.StatusOK)
-	}
-	if d.failed {
-		return len(p), nil
-	}
-	return d.ResponseWriter.Write(p)
 }
