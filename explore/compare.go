@@ -19,11 +19,6 @@ import (
 // will accept, sends the request to both sides and judges the answers.
 func (e *execution) call(ctx context.Context, s Step, r *record) error {
 	pre := e.pre(s)
-	if !e.x.opts.ExactClock && e.x.caps.Clock && e.timeSensitive(s, pre) {
-		if err := e.x.syncClock(ctx); err != nil {
-			return err
-		}
-	}
 	pinned, err := e.pinFor(ctx, s, pre, r)
 	if err != nil {
 		return err
@@ -45,22 +40,6 @@ func (e *execution) pre(s Step) *taskRef {
 		}
 	}
 	return nil
-}
-
-// timeSensitive says whether the answer to a step depends on the clock to
-// the second: a delivery that fails (its deadline starts now), a resubmit,
-// progress on a failed task (its window may close). On a target whose clock
-// runs with wall time the model's clock is set to the target's first.
-func (e *execution) timeSensitive(s Step, pre *taskRef) bool {
-	switch s.Op {
-	case OpDeliver:
-		return s.Score == nil || *s.Score < 0.40
-	case OpResubmit:
-		return true
-	case OpProgress:
-		return pre != nil && pre.Status == "pdqg_failed"
-	}
-	return false
 }
 
 // accepts predicts whether the model will run a delivery of this step: the

@@ -54,6 +54,13 @@ func (x *explorer) newExecution(ctx context.Context) (*execution, error) {
 	if err := x.model.reset(); err != nil {
 		return nil, err
 	}
+	// A target's clock that runs with wall time is read once per program;
+	// the model follows it with the local time elapsed between steps.
+	if !x.opts.ExactClock && x.caps.Clock {
+		if err := x.syncClock(ctx); err != nil {
+			return nil, err
+		}
+	}
 	p := x.fresh()
 	e := &execution{x: x, prefix: p, st: newState()}
 	e.cats = [3]string{"", p + "-a", p + "-b"}
@@ -111,6 +118,7 @@ func (e *execution) diverged(r *record) *divergence {
 func (e *execution) run(ctx context.Context, s Step) (*record, error) {
 	r := &record{Step: s}
 	e.records = append(e.records, r)
+	e.x.model.follow()
 	if why := e.unresolved(s); why != "" {
 		r.Skipped = why
 		return r, nil
@@ -356,11 +364,14 @@ func (e *execution) pair(ctx context.Context, tr, mr request) (t, m *Exchange) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		m = e.x.model.side.do(ctx, mr)
+		t = e.x.target.do(ctx, tr)
 	}()
-	t = e.x.target.do(ctx, tr)
-	e.x.res.Requests++
+	// The model runs here, on a goroutine whose stack has long grown to
+	// what the mock's handler needs; the target's request is the shallow
+	// one.
+	m = e.x.model.side.do(ctx, mr)
 	<-done
+	e.x.res.Requests++
 	return t, m
 }
 
@@ -412,14 +423,8 @@ func (e *execution) advance(ctx context.Context, s Step, r *record) error {
 		t := e.st.tasks[s.Task]
 		now := e.x.model.clock.Now()
 		dl := t.Deadline
-		if !e.x.opts.ExactClock {
-			if err := e.x.syncClock(ctx); err != nil {
-				return err
-			}
-			now = e.x.model.clock.Now()
-			if !t.TDeadline.IsZero() {
-				dl = t.TDeadline
-			}
+		if !e.x.opts.ExactClock && !t.TDeadline.IsZero() {
+			dl = t.TDeadline // the target's own, probed on its own clock
 		}
 		if dl.IsZero() {
 			r.Skipped = "the task has no resubmit deadline"
@@ -483,7 +488,7 @@ func (e *execution) move(ctx context.Context, secs int64, r *record) error {
 	}
 	e.reach("JTB-CTL-009")
 	e.x.created.clock += secs
-	e.x.model.clock.set(now)
+	e.x.model.synced(now)
 	r.Notes = append(r.Notes, "clock now "+now.Format(time.RFC3339))
 	return nil
 }

@@ -361,7 +361,7 @@ func connect(ctx context.Context, opts Options) (*explorer, error) {
 		x.res.Notes = append(x.res.Notes, "the control API cannot pin PDQG scores: deliveries and resubmits are not explored (the bands need known scores)")
 	}
 
-	x.model, err = newModel(time.Now().UTC())
+	x.model, err = newModel(time.Now().UTC(), !opts.ExactClock)
 	if err != nil {
 		return nil, err
 	}
@@ -425,7 +425,7 @@ func (x *explorer) syncClock(ctx context.Context) error {
 		return cannot("reading the target's clock: %v", err)
 	}
 	x.cover.clause("JTB-CTL-008")
-	x.model.clock.set(now)
+	x.model.synced(now)
 	return nil
 }
 

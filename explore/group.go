@@ -28,15 +28,8 @@ var raceClause = map[string]string{
 func (e *execution) group(ctx context.Context, s Step, r *record) error {
 	members := s.Group
 	pres := make([]*taskRef, len(members))
-	syncClock := false
 	for i, m := range members {
 		pres[i] = e.pre(m)
-		syncClock = syncClock || e.timeSensitive(m, pres[i])
-	}
-	if !e.x.opts.ExactClock && e.x.caps.Clock && syncClock {
-		if err := e.x.syncClock(ctx); err != nil {
-			return err
-		}
 	}
 	pinned := false
 	for i, m := range members {

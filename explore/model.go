@@ -21,6 +21,14 @@ type model struct {
 	keys  []string // the agents' keys, in order
 	agent []string // the agents' ids, in order
 	side  handlerSide
+	// wall says the target's clock runs with wall time (not
+	// Options.ExactClock). Then read is the target's clock as last read
+	// (zero: never) and at the local monotonic time it was read: the
+	// model's clock is moved on by the time elapsed since at the start of
+	// each step (follow), instead of reading the target's clock again
+	// before every step whose answer depends on it.
+	wall     bool
+	read, at time.Time
 }
 
 // modelAgents is how many agents the model holds; a run uses as many of them
@@ -71,13 +79,13 @@ func (c *counter) put(n uint64) {
 	c.n = n
 }
 
-func newModel(start time.Time) (*model, error) {
+func newModel(start time.Time, wall bool) (*model, error) {
 	type agent struct {
 		ID     string `json:"id"`
 		Name   string `json:"name"`
 		APIKey string `json:"apiKey"`
 	}
-	m := &model{clock: &manualClock{now: start}, ids: &counter{}}
+	m := &model{clock: &manualClock{now: start}, ids: &counter{}, wall: wall}
 	var agents []agent
 	for i := range modelAgents {
 		id := fmt.Sprintf("00000000-0000-4000-8000-0000000000a%d", i+1)
@@ -101,6 +109,23 @@ func newModel(start time.Time) (*model, error) {
 	m.mock = mock
 	m.side = handlerSide{h: mock}
 	return m, nil
+}
+
+// synced sets the model's clock to the target's, read just now.
+func (m *model) synced(now time.Time) {
+	m.clock.set(now)
+	if m.wall {
+		m.read, m.at = now, time.Now()
+	}
+}
+
+// follow moves the model's clock to where the target's wall clock is now:
+// the last reading plus the local time elapsed since. It stays there for
+// the whole step, so every part of the step sees one instant.
+func (m *model) follow() {
+	if !m.read.IsZero() {
+		m.clock.set(m.read.Add(time.Since(m.at)).Truncate(time.Millisecond))
+	}
 }
 
 // modelState is everything a serial order of a concurrent group may change.
