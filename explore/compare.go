@@ -710,14 +710,11 @@ func (e *execution) judgeTraces(f *findings, s Step, td, md map[string]any) {
 	}
 }
 
+// idOf is data.id of an answer, from its decoding (judged already).
 func idOf(x *Exchange) string {
-	var env struct {
-		Data struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	json.Unmarshal(x.Body, &env)
-	return env.Data.ID
+	d, _ := x.answer().data.(map[string]any)
+	id, _ := d["id"].(string)
+	return id
 }
 
 func sameSet(a, b []string) bool {

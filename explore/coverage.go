@@ -33,6 +33,16 @@ func (c *coverage) clause(id string) {
 	}
 }
 
+// add counts what another worker's programs reached.
+func (c *coverage) add(o *coverage) {
+	for k, n := range o.cells {
+		c.cells[k] += n
+	}
+	for k, n := range o.clauses {
+		c.clauses[k] += n
+	}
+}
+
 // Coverage is the summary of what the programs reached.
 type Coverage struct {
 	States     []string       `json:"states"`

@@ -21,6 +21,7 @@ import (
 // model.
 type execution struct {
 	x       *explorer
+	index   int64 // the program's index (its random source); 0 for a replay or a shrinking re-run
 	prefix  string
 	cats    [3]string
 	unknown string // a well-formed task id no side holds
@@ -61,10 +62,10 @@ func (x *explorer) newExecution(ctx context.Context) (*execution, error) {
 			return nil, err
 		}
 	}
-	p := x.fresh()
+	p, n := x.fresh()
 	e := &execution{x: x, prefix: p, st: newState()}
 	e.cats = [3]string{"", p + "-a", p + "-b"}
-	e.unknown = "00000000-0000-4000-8000-" + fmt.Sprintf("%012x", uint64(x.runs)*7919+0xbeef)
+	e.unknown = "00000000-0000-4000-8000-" + fmt.Sprintf("%012x", uint64(n)*7919+0xbeef)
 	for _, a := range x.agents {
 		if a.ID[0] != "" {
 			e.st.mapID(a.ID[0], a.ID[1])
@@ -101,7 +102,7 @@ func (e *execution) diverged(r *record) *divergence {
 		case level == catalogue.Should && e.x.opts.Strict && should == nil:
 			should = &r.Findings[i]
 		default:
-			e.x.warnf(f.Clause, f.What)
+			e.x.warnf(e.index, f.Clause, f.What)
 		}
 	}
 	stop := cmp.Or(must, should)
@@ -109,7 +110,7 @@ func (e *execution) diverged(r *record) *divergence {
 		return nil
 	}
 	if must != nil && should != nil {
-		e.x.warnf(should.Clause, should.What)
+		e.x.warnf(e.index, should.Clause, should.What)
 	}
 	return &divergence{Clause: stop.Clause, What: stop.What, Step: r.Step.ID}
 }
@@ -277,9 +278,9 @@ var opPath = map[string]string{OpBid: "bids", OpDeliver: "deliver", OpResubmit: 
 // oversized is a JSON body just past the 1 MiB limit, built once: no
 // target reads past the limit, so what it holds does not matter.
 func (x *explorer) oversized() []byte {
-	if x.big == nil {
+	x.bigOnce.Do(func() {
 		x.big = []byte(`{"padding":"` + strings.Repeat("a", 1<<20) + `","proposedPrice":12.5,"coverLetter":"x"}`)
-	}
+	})
 	return x.big
 }
 
@@ -327,7 +328,9 @@ func (e *execution) createTask(ctx context.Context, s Step, r *record) error {
 		return cannot("the control API did not create a task: %v", terr)
 	}
 	e.st.mapID(tid, mid)
+	e.x.mu.Lock()
 	e.x.created.tasks = append(e.x.created.tasks, tid)
+	e.x.mu.Unlock()
 	e.st.tasks[s.ID] = &taskRef{ID: [2]string{tid, mid}, Cat: cat, Title: in.Title, Band: in.Band, Price: in.Price, Status: "open", Assignee: -1,
 		Bids: map[string]string{}, BidBy: map[int]bool{}}
 	e.st.order = append(e.st.order, s.ID)
@@ -371,7 +374,7 @@ func (e *execution) pair(ctx context.Context, tr, mr request) (t, m *Exchange) {
 	// one.
 	m = e.x.model.side.do(ctx, mr)
 	<-done
-	e.x.res.Requests++
+	e.x.requests.Add(1)
 	return t, m
 }
 
@@ -481,13 +484,15 @@ const maxTasks = 1000
 func (e *execution) move(ctx context.Context, secs int64, r *record) error {
 	t := e.x.target.do(ctx, request{Method: http.MethodPost, Path: "/_control/clock/advance", Control: true, As: "control",
 		Body: mustJSON(map[string]int64{"seconds": secs})})
-	e.x.res.Requests++
+	e.x.requests.Add(1)
 	now, err := clockOf(t)
 	if err != nil {
 		return cannot("moving the target's clock by %ds: %v", secs, err)
 	}
 	e.reach("JTB-CTL-009")
+	e.x.mu.Lock()
 	e.x.created.clock += secs
+	e.x.mu.Unlock()
 	e.x.model.synced(now)
 	r.Notes = append(r.Notes, "clock now "+now.Format(time.RFC3339))
 	return nil

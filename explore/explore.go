@@ -19,6 +19,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jobtobot/jtb"
@@ -34,8 +36,11 @@ type Options struct {
 	APIKeys      []string // agents' keys to use; more are created through the control API when it can
 	Timeout      time.Duration
 
-	Seed     uint64
-	Steps    int           // stop after this many steps; 0: no step budget
+	Seed  uint64
+	Steps int // stop after this many steps; 0: no step budget
+	// Workers is how many programs run at once, each with a model of its
+	// own (0: one; DefaultWorkers is the command's). See Explore.
+	Workers  int
 	Duration time.Duration // stop after this long; 0: no time budget (one of the two is needed)
 	Strict   bool          // SHOULD differences are divergences too
 	// Serial turns concurrent groups off: every request is sent alone.
@@ -63,6 +68,7 @@ type Result struct {
 	Seed       uint64        `json:"seed"`
 	Strict     bool          `json:"strict"`
 	Serial     bool          `json:"serial"`
+	Workers    int           `json:"workers"` // programs run at once
 	Programs   int           `json:"programs"`
 	Steps      int           `json:"steps"`
 	Requests   int           `json:"requests"` // to the target, control calls included
@@ -111,32 +117,55 @@ func cannot(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrCannotJudge, fmt.Sprintf(format, args...))
 }
 
-// explorer is one exploration: the target, the model and what every
-// execution of a program shares.
+// explorer is one worker of an exploration: its own model, coverage and
+// warnings, and the session every worker shares (the target, the agents,
+// the counters, what was created on the target).
 type explorer struct {
+	*session
+	model *model
+	cover *coverage
+	warn  map[string]*warning
+	quiet bool // shrinking: its re-runs count no warnings
+}
+
+// session is what the workers of one exploration share. Every field is set
+// by connect and only read after, but for the counters and what mu guards.
+type session struct {
 	opts   Options
 	target *httpSide
-	model  *model
 	cat    *catalogue.Catalogue
 	in     *inputs
 	redact suites.Redactor
 	agents []agentRef
 	caps   suites.Capabilities
 	nonce  string
-	runs   int
 	start  time.Time
-	res    *Result
-	cover  *coverage
-	warn   map[string]*Warning
-	quiet  bool // shrinking: its re-runs count no warnings
-	big    []byte
+	res    *Result // Notes only until finish
+	log    io.Writer
+
+	runs     atomic.Int64 // executions so far: each names its categories and keys
+	steps    atomic.Int64
+	programs atomic.Int64
+	requests atomic.Int64 // to the target, control calls included
+
+	bigOnce sync.Once
+	big     []byte
+
+	mu sync.Mutex // created and the log
 	// created is what the exploration created on the target, to remove at
 	// the end, and the seconds it moved the target's clock.
 	created struct {
 		tasks, agents []string
 		clock         int64
 	}
-	log io.Writer
+	workers []*explorer // every worker so far, the connecting one first
+}
+
+// warning is a Warning as one worker counts it: its example is that of
+// the lowest program that gave one, whichever worker ran it first.
+type warning struct {
+	Warning
+	program int64
 }
 
 // agentRef is one agent on both sides.
@@ -145,9 +174,53 @@ type agentRef struct {
 	ID  [2]string // the target's id ("" unknown until an answer names it), the model's
 }
 
+// DefaultWorkers is how many programs jtb explore runs at once.
+const DefaultWorkers = 2
+
+// workerCount is how many programs run at once: Options.Workers, but one
+// with Serial (every request alone) and one on a target whose clock the
+// programs move (no capability taskTime: one program's clock moves would
+// reach another's tasks).
+func (x *explorer) workerCount() int {
+	n := max(x.opts.Workers, 1)
+	switch {
+	case n == 1:
+	case x.opts.Serial:
+		n = 1
+	case x.caps.Clock && !x.caps.TaskTime:
+		n = 1
+		x.res.Notes = append(x.res.Notes, fmt.Sprintf("one program at a time, not %d: the target's clock moves for every program (no capability taskTime), which would reach the other programs' tasks", x.opts.Workers))
+	}
+	return n
+}
+
+// worker is one more worker: a model of its own, its clock where the
+// connecting worker's is.
+func (x *explorer) worker() (*explorer, error) {
+	first := x.workers[0]
+	m, err := newModel(first.model.clock.Now(), first.model.wall)
+	if err != nil {
+		return nil, err
+	}
+	m.read, m.at = first.model.read, first.model.at
+	w := &explorer{session: x.session, model: m, cover: newCoverage(), warn: map[string]*warning{}}
+	x.workers = append(x.workers, w)
+	return w, nil
+}
+
 // Explore runs programs until the budget is spent or one diverges; a
 // divergence is shrunk before it is returned. An error wrapping
 // ErrCannotJudge means the target could not be explored at all.
+//
+// With Options.Workers, that many programs run at once, each on a worker
+// with a model of its own. Program p is the same whichever worker runs it
+// (its random source is the seed and p; it starts from an empty model and
+// sees only what it creates on the target), a step budget is cut program by
+// program in program order, and the divergence reported is that of the
+// lowest program that diverged: programs after it stop, programs before it
+// run on to their end. So a seed and a step budget give the same
+// divergence, the same shrunk reproduction and the same step counts to it
+// with any number of workers.
 func Explore(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Steps <= 0 && opts.Duration <= 0 {
 		return nil, errors.New("explore: give a step budget or a duration")
@@ -157,40 +230,114 @@ func Explore(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	x.cover.clause("JTB-EXP-001") // exploring is that clause's phase
+	workers := []*explorer{x}
+	for n := x.workerCount(); len(workers) < n; {
+		w, err := x.worker()
+		if err != nil {
+			return nil, err
+		}
+		workers = append(workers, w)
+	}
 	deadline := time.Time{}
 	if opts.Duration > 0 {
 		deadline = x.start.Add(opts.Duration)
 	}
-	over := func() bool {
-		return ctx.Err() != nil || (opts.Steps > 0 && x.res.Steps >= opts.Steps) || (!deadline.IsZero() && time.Now().After(deadline))
+	ps := int64(x.programSteps())
+	var (
+		next   atomic.Int64 // the next program to start
+		mu     sync.Mutex   // guards what follows
+		first  *found       // the lowest program that diverged
+		runErr error
+		length = map[int64]int64{} // steps each program ran
+		wg     sync.WaitGroup
+	)
+	// stop says whether program p is to stop (or not start): the budget is
+	// spent, a program before it diverged, or the run cannot go on.
+	stop := func(p, done int64) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return runErr != nil || (first != nil && first.program < p) || ctx.Err() != nil ||
+			(opts.Steps > 0 && p*ps+done >= int64(opts.Steps)) || (!deadline.IsZero() && time.Now().After(deadline))
 	}
-	for p := 0; !over(); p++ {
-		rng := newRand(opts.Seed, uint64(p))
-		e, err := x.newExecution(ctx)
-		if err != nil {
-			return nil, err
+	for _, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				p := next.Add(1) - 1
+				if stop(p, 0) {
+					return
+				}
+				f, n, err := w.program(ctx, p, ps, stop)
+				mu.Lock()
+				length[p] = n
+				switch {
+				case err != nil && runErr == nil:
+					runErr = err
+				case f != nil && (first == nil || p < first.program):
+					first = f
+				}
+				mu.Unlock()
+				if err != nil || f != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if runErr != nil {
+		return x.done(ctx), runErr
+	}
+	if first != nil {
+		before := first.step
+		for q := range first.program {
+			before += length[q]
 		}
-		x.res.Programs++
-		g := newGenerator(rng, x, e)
-		for i := 0; i < x.programSteps() && !over(); i++ {
-			s, ok := g.next()
-			if !ok {
-				break
-			}
-			rec, err := e.run(ctx, s)
-			if err != nil {
-				return x.done(ctx), err
-			}
-			x.res.Steps++
-			if d := e.diverged(rec); d != nil {
-				x.res.FirstDivergence = &Progress{Programs: x.res.Programs, Steps: x.res.Steps, Seconds: time.Since(x.start).Seconds()}
-				x.logf("divergence after %d steps (%d programs, %.2fs): %s; shrinking", x.res.Steps, x.res.Programs, x.res.FirstDivergence.Seconds, d.Clause)
-				x.res.Divergence = x.shrink(ctx, e, d)
-				return x.done(ctx), nil
-			}
-		}
+		x.res.FirstDivergence = &Progress{Programs: int(first.program) + 1, Steps: int(before), Seconds: first.seconds}
+		x.logf("divergence after %d steps (%d programs, %.2fs): %s; shrinking", before, first.program+1, first.seconds, first.d.Clause)
+		x.res.Divergence = first.w.shrink(ctx, first.e, first.d)
 	}
 	return x.done(ctx), nil
+}
+
+// found is a program that diverged: where, and the execution to shrink.
+type found struct {
+	program, step int64 // the program, and the steps it ran up to the divergence
+	seconds       float64
+	w             *explorer
+	e             *execution
+	d             *divergence
+}
+
+// program runs program p from a fresh state, at most ps steps (fewer
+// where the step budget ends), until it diverges or stop says so; it
+// reports the divergence and how many steps it ran.
+func (x *explorer) program(ctx context.Context, p, ps int64, stop func(p, done int64) bool) (*found, int64, error) {
+	e, err := x.newExecution(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	e.index = p
+	g := newGenerator(newRand(x.opts.Seed, uint64(p)), x, e)
+	var i int64
+	for ; i < ps && !stop(p, i); i++ {
+		s, ok := g.next()
+		if !ok {
+			break
+		}
+		if i == 0 {
+			x.programs.Add(1) // a program counts once it runs
+		}
+		rec, err := e.run(ctx, s)
+		if err != nil {
+			return nil, i, err
+		}
+		x.steps.Add(1)
+		if d := e.diverged(rec); d != nil {
+			return &found{program: p, step: i + 1, seconds: time.Since(x.start).Seconds(), w: x, e: e, d: d}, i + 1, nil
+		}
+	}
+	return nil, i, nil
 }
 
 // Replay runs a saved program once against the target.
@@ -206,13 +353,13 @@ func Replay(ctx context.Context, opts Options, saved *Saved) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	x.res.Programs = 1
+	x.programs.Add(1)
 	for _, s := range saved.Program.Steps {
 		rec, err := e.run(ctx, s)
 		if err != nil {
 			return x.done(ctx), err
 		}
-		x.res.Steps++
+		x.steps.Add(1)
 		if d := e.diverged(rec); d != nil {
 			x.res.Divergence = x.describe(e, d)
 			break
@@ -273,24 +420,48 @@ func (x *explorer) cleanup(ctx context.Context, f *Footprint) {
 	x.created.tasks, x.created.agents = nil, nil
 }
 
+// finish fills the result in: the counters, and the warnings and coverage
+// of every worker.
 func (x *explorer) finish() *Result {
 	r := x.res
 	r.Elapsed = time.Since(x.start)
 	r.Seconds = r.Elapsed.Seconds()
+	r.Steps, r.Programs, r.Requests = int(x.steps.Load()), int(x.programs.Load()), int(x.requests.Load())
+	r.Workers = len(x.workers)
 	if r.Seconds > 0 {
 		r.StepsPerS = float64(r.Steps) / r.Seconds
 	}
+	warn := map[string]*warning{}
+	cover := newCoverage()
+	for _, w := range x.workers {
+		for clause, v := range w.warn {
+			had := warn[clause]
+			switch {
+			case had == nil:
+				c := *v
+				warn[clause] = &c
+			case v.program < had.program:
+				had.Example, had.program = v.Example, v.program
+				fallthrough
+			default:
+				had.Count += v.Count
+			}
+		}
+		cover.add(w.cover)
+	}
 	r.Warnings = r.Warnings[:0]
-	for _, w := range x.warn {
-		r.Warnings = append(r.Warnings, *w)
+	for _, w := range warn {
+		r.Warnings = append(r.Warnings, w.Warning)
 	}
 	sortWarnings(r.Warnings)
-	r.Coverage = x.cover.summary(x.cat)
+	r.Coverage = cover.summary(x.cat)
 	return r
 }
 
 func (x *explorer) logf(format string, args ...any) {
 	if x.log != nil {
+		x.mu.Lock()
+		defer x.mu.Unlock()
 		fmt.Fprintln(x.log, x.redact.String("jtb explore: "+fmt.Sprintf(format, args...)))
 	}
 }
@@ -320,7 +491,7 @@ func connect(ctx context.Context, opts Options) (*explorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &explorer{
+	x := &explorer{session: &session{
 		opts:   opts,
 		target: newHTTPSide(opts.BaseURL, opts.ControlURL, opts.ControlToken, opts.Timeout),
 		cat:    cat,
@@ -328,10 +499,9 @@ func connect(ctx context.Context, opts Options) (*explorer, error) {
 		redact: suites.NewRedactor(append([]string{opts.ControlToken}, opts.APIKeys...)...),
 		start:  time.Now(),
 		res:    &Result{Seed: opts.Seed, Strict: opts.Strict, Serial: opts.Serial, Warnings: []Warning{}},
-		cover:  newCoverage(),
-		warn:   map[string]*Warning{},
 		log:    opts.Log,
-	}
+	}, cover: newCoverage(), warn: map[string]*warning{}}
+	x.workers = []*explorer{x}
 	var nonce [4]byte
 	crand.Read(nonce[:])
 	x.nonce = hex.EncodeToString(nonce[:])
@@ -419,7 +589,7 @@ func (x *explorer) secrets() []string {
 // syncClock sets the model's clock to the target's.
 func (x *explorer) syncClock(ctx context.Context) error {
 	ex := x.target.do(ctx, request{Method: http.MethodGet, Path: "/_control/clock", Control: true, As: "control"})
-	x.res.Requests++
+	x.requests.Add(1)
 	now, err := clockOf(ex)
 	if err != nil {
 		return cannot("reading the target's clock: %v", err)
@@ -451,8 +621,8 @@ func clockOf(ex *Exchange) (time.Time, error) {
 
 func agentName(i int) string { return "agent " + string(rune('A'+i)) }
 
-// warnf counts a difference that does not stop the run.
-func (x *explorer) warnf(clause, example string) {
+// warnf counts a difference of program p that does not stop the run.
+func (x *explorer) warnf(p int64, clause, example string) {
 	if x.quiet {
 		return
 	}
@@ -462,16 +632,17 @@ func (x *explorer) warnf(clause, example string) {
 		if cl, ok := x.cat.Clause(clause); ok {
 			title = cl.Title
 		}
-		w = &Warning{Clause: clause, Title: title, Example: x.redact.String(example)}
+		w = &warning{Warning: Warning{Clause: clause, Title: title, Example: x.redact.String(example)}, program: p}
 		x.warn[clause] = w
 	}
 	w.Count++
 }
 
-// fresh names the run-scoped things of one execution: categories, keys.
-func (x *explorer) fresh() string {
-	x.runs++
-	return fmt.Sprintf("jtb-explore-%s-%d", x.nonce, x.runs)
+// fresh names the run-scoped things of one execution: categories, keys;
+// and its number.
+func (x *explorer) fresh() (string, int64) {
+	n := x.runs.Add(1)
+	return fmt.Sprintf("jtb-explore-%s-%d", x.nonce, n), n
 }
 
 // quote is the page's words (MUST) or the decision (SHOULD) behind a clause.

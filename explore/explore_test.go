@@ -57,13 +57,22 @@ func printed(r *Result) string {
 // answers is what the model shows after every step.
 func TestGoodMockHasNoDivergence(t *testing.T) {
 	for _, tc := range []struct {
-		seed   uint64
-		serial bool
-	}{{1, false}, {2, false}, {3, true}} {
-		t.Run(fmt.Sprintf("seed %d serial %v", tc.seed, tc.serial), func(t *testing.T) {
-			res := runBuiltin(t, nil, func(o *Options) { o.Seed, o.Strict, o.Serial, o.Steps = tc.seed, true, tc.serial, budget(3000) })
+		seed    uint64
+		serial  bool
+		workers int
+	}{{1, false, 1}, {2, false, 3}, {3, true, 1}} {
+		t.Run(fmt.Sprintf("seed %d serial %v workers %d", tc.seed, tc.serial, tc.workers), func(t *testing.T) {
+			steps := budget(3000)
+			res := runBuiltin(t, nil, func(o *Options) {
+				o.Seed, o.Strict, o.Serial, o.Steps, o.Workers = tc.seed, true, tc.serial, steps, tc.workers
+			})
 			if res.Divergence != nil || len(res.Warnings) > 0 {
 				t.Fatalf("the good mock diverged:\n%s", printed(res))
+			}
+			// The step budget is cut program by program, whatever the
+			// workers: every program but the last runs its 40 steps.
+			if progs := (steps + 39) / 40; res.Steps != steps || res.Programs != progs || res.Workers != tc.workers {
+				t.Errorf("%d steps in %d programs on %d workers, want %d in %d on %d", res.Steps, res.Programs, res.Workers, steps, progs, tc.workers)
 			}
 			want := res.Coverage.Total - 1
 			if tc.serial {
@@ -116,6 +125,34 @@ func TestSeedsAreReproducible(t *testing.T) {
 	a, b := programs(nil), programs(nil)
 	if !reflect.DeepEqual(stripGroups(a), stripGroups(b)) {
 		t.Fatal("the same seed wrote two different programs")
+	}
+}
+
+// Programs run at once find what one worker finds: the lowest program that
+// diverges is reported, at the same step, shrunk to the same program.
+func TestWorkersFindTheSameDivergence(t *testing.T) {
+	for _, defect := range []string{"resubmit-no-deadline", "pag-category-first-page-only"} {
+		t.Run(defect, func(t *testing.T) {
+			t.Parallel()
+			one := runBuiltin(t, []string{defect}, func(o *Options) { o.Steps = 5000 })
+			four := runBuiltin(t, []string{defect}, func(o *Options) { o.Steps, o.Workers = 5000, 4 })
+			a, b := one.Divergence, four.Divergence
+			switch {
+			case a == nil || b == nil:
+				t.Fatalf("no divergence: one worker %v, four %v", a != nil, b != nil)
+			case four.Workers != 4:
+				t.Fatalf("%d workers ran, want 4", four.Workers)
+			case one.FirstDivergence.Programs < 2:
+				t.Fatalf("%s diverges in program %d: no program ran beside another", defect, one.FirstDivergence.Programs)
+			}
+			if a.Clause != b.Clause || *one.FirstDivergence != (Progress{Programs: four.FirstDivergence.Programs, Steps: four.FirstDivergence.Steps, Seconds: one.FirstDivergence.Seconds}) {
+				t.Errorf("one worker: %s after %d steps in %d programs; four: %s after %d steps in %d programs",
+					a.Clause, one.FirstDivergence.Steps, one.FirstDivergence.Programs, b.Clause, four.FirstDivergence.Steps, four.FirstDivergence.Programs)
+			}
+			if !reflect.DeepEqual(stripGroups(a.Program.Steps), stripGroups(b.Program.Steps)) {
+				t.Errorf("the reproductions differ:\none worker: %v\nfour: %v", stripGroups(a.Program.Steps), stripGroups(b.Program.Steps))
+			}
+		})
 	}
 }
 

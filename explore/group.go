@@ -59,7 +59,7 @@ func (e *execution) group(ctx context.Context, s Step, r *record) error {
 	}
 	close(start)
 	wg.Wait()
-	e.x.res.Requests += len(members)
+	e.x.requests.Add(int64(len(members)))
 	for _, t := range targets {
 		if t.Err != "" {
 			return cannot("the target stopped answering: %s", e.x.redact.String(t.Err))

@@ -192,6 +192,9 @@ func (r *Result) Print(w io.Writer) {
 	if r.Serial {
 		fmt.Fprint(w, ", no concurrent groups")
 	}
+	if r.Workers > 1 {
+		fmt.Fprintf(w, ", %d programs at once", r.Workers)
+	}
 	fmt.Fprintln(w)
 	c := r.Coverage
 	fmt.Fprintf(w, "Coverage: %d of %d cells of the task state × operation table, %d of %d clauses\n", c.Reached, c.Total, c.AllClauses-len(c.Missing), c.AllClauses)

@@ -14,10 +14,10 @@ import (
 // candidate is a program that means something.
 func (x *explorer) shrink(ctx context.Context, orig *execution, d *divergence) *Divergence {
 	prog := orig.program()
-	requests := x.res.Requests
+	requests := x.requests.Load()
 	x.cover.shrinking, x.quiet = true, true
 	defer func() {
-		x.res.Requests = requests
+		x.requests.Store(requests)
 		x.cover.shrinking, x.quiet = false, false
 	}()
 	cut := len(prog.Steps)

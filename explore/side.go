@@ -99,13 +99,36 @@ func (s *httpSide) do(ctx context.Context, r request) *Exchange {
 		return x
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	data, err := readAnswer(resp.Body, resp.ContentLength)
 	if err != nil {
 		x.Err = fmt.Sprintf("reading the answer (%d): %v", resp.StatusCode, err)
 		return x
 	}
 	x.Status, x.Header, x.Body = resp.StatusCode, resp.Header, data
 	return x
+}
+
+// readAnswer reads an answer of the announced size (-1: unknown) in one
+// buffer, at most maxAnswer.
+func readAnswer(r io.Reader, size int64) ([]byte, error) {
+	if size < 0 || size > maxAnswer {
+		size = 512
+	}
+	r = io.LimitReader(r, maxAnswer)
+	buf := make([]byte, 0, size+1) // + 1: the read that sees EOF needs room
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // handlerSide calls an http.Handler directly: the model, with no socket in

@@ -1,9 +1,9 @@
 package explore
 
 import (
-	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -146,7 +146,7 @@ type storedRef struct {
 	TBody   []byte
 }
 
-func scope(key string, agent int) string { return fmt.Sprintf("%s@%d", key, agent) }
+func scope(key string, agent int) string { return key + "@" + strconv.Itoa(agent) }
 
 func newState() *state {
 	return &state{
