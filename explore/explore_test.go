@@ -17,7 +17,9 @@ import (
 	"github.com/jobtobot/jtb/fixtures"
 )
 
-// runBuiltin explores the built-in mock (with defects) for a step budget.
+// runBuiltin explores the built-in mock (with defects) for a step budget,
+// two programs at once as jtb explore does (a seed and a step budget give
+// the same divergence with any number of workers).
 func runBuiltin(t testing.TB, defects []string, mod func(*Options)) *Result {
 	t.Helper()
 	b, err := StartBuiltin(defects)
@@ -26,7 +28,7 @@ func runBuiltin(t testing.TB, defects []string, mod func(*Options)) *Result {
 	}
 	t.Cleanup(b.Close)
 	opts := b.Options()
-	opts.Seed, opts.Steps, opts.verify = 1, 2000, true
+	opts.Seed, opts.Steps, opts.Workers, opts.verify = 1, 2000, DefaultWorkers, true
 	if mod != nil {
 		mod(&opts)
 	}
@@ -60,7 +62,7 @@ func TestGoodMockHasNoDivergence(t *testing.T) {
 		seed    uint64
 		serial  bool
 		workers int
-	}{{1, false, 1}, {2, false, 3}, {3, true, 1}} {
+	}{{1, false, 1}, {2, false, 3}, {3, true, 1}} { // --serial: one worker
 		t.Run(fmt.Sprintf("seed %d serial %v workers %d", tc.seed, tc.serial, tc.workers), func(t *testing.T) {
 			steps := budget(3000)
 			res := runBuiltin(t, nil, func(o *Options) {
@@ -131,10 +133,10 @@ func TestSeedsAreReproducible(t *testing.T) {
 // Programs run at once find what one worker finds: the lowest program that
 // diverges is reported, at the same step, shrunk to the same program.
 func TestWorkersFindTheSameDivergence(t *testing.T) {
-	for _, defect := range []string{"resubmit-no-deadline", "pag-category-first-page-only"} {
+	for _, defect := range []string{"deliver-by-other-agent", "pdqg-040-rejected"} {
 		t.Run(defect, func(t *testing.T) {
 			t.Parallel()
-			one := runBuiltin(t, []string{defect}, func(o *Options) { o.Steps = 5000 })
+			one := runBuiltin(t, []string{defect}, func(o *Options) { o.Steps, o.Workers = 5000, 1 })
 			four := runBuiltin(t, []string{defect}, func(o *Options) { o.Steps, o.Workers = 5000, 4 })
 			a, b := one.Divergence, four.Divergence
 			switch {

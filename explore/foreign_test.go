@@ -341,7 +341,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func exploreFront(t *testing.T, url string, mod func(*Options)) *Result {
 	t.Helper()
-	opts := Options{BaseURL: url, APIKeys: []string{fixtures.AlphaKey, fixtures.BravoKey}, Seed: 3, Steps: budget(3000)}
+	opts := Options{BaseURL: url, APIKeys: []string{fixtures.AlphaKey, fixtures.BravoKey}, Seed: 3, Steps: budget(3000), Workers: DefaultWorkers}
 	if mod != nil {
 		mod(&opts)
 	}
