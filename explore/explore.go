@@ -35,6 +35,13 @@ type Options struct {
 	ControlToken string   // the control API's bearer token, if any
 	APIKeys      []string // agents' keys to use; more are created through the control API when it can
 	Timeout      time.Duration
+	// Headers go on every request, Agent and control API alike; CACert
+	// and Insecure say how TLS to the target is checked. All three as jtb
+	// check's (suites.Target): the values of secret-looking headers are
+	// redacted like keys.
+	Headers  http.Header
+	CACert   string
+	Insecure bool
 
 	Seed  uint64
 	Steps int // stop after this many steps; 0: no step budget
@@ -475,9 +482,14 @@ func connect(ctx context.Context, opts Options) (*explorer, error) {
 	if opts.ControlURL == "" {
 		opts.ControlURL = opts.BaseURL
 	}
-	t := suites.Target{BaseURL: opts.BaseURL, ControlURL: opts.ControlURL}
+	t := suites.Target{BaseURL: opts.BaseURL, ControlURL: opts.ControlURL, ControlToken: opts.ControlToken, Timeout: opts.Timeout,
+		Headers: opts.Headers, CACert: opts.CACert, Insecure: opts.Insecure}
 	if err := t.Validate(); err != nil {
 		return nil, cannot("%v", err)
+	}
+	transport, err := t.Transport()
+	if err != nil {
+		return nil, err
 	}
 	cat, err := catalogue.Parse(jtb.CatalogueSpec)
 	if err != nil {
@@ -493,10 +505,10 @@ func connect(ctx context.Context, opts Options) (*explorer, error) {
 	}
 	x := &explorer{session: &session{
 		opts:   opts,
-		target: newHTTPSide(opts.BaseURL, opts.ControlURL, opts.ControlToken, opts.Timeout),
+		target: newHTTPSide(t, transport),
 		cat:    cat,
 		in:     in,
-		redact: suites.NewRedactor(append([]string{opts.ControlToken}, opts.APIKeys...)...),
+		redact: suites.NewRedactor(append(t.Secrets(), opts.APIKeys...)...),
 		start:  time.Now(),
 		res:    &Result{Seed: opts.Seed, Strict: opts.Strict, Serial: opts.Serial, Warnings: []Warning{}},
 		log:    opts.Log,
@@ -508,7 +520,7 @@ func connect(ctx context.Context, opts Options) (*explorer, error) {
 
 	pre := x.target.do(ctx, request{Method: http.MethodGet, Path: "/v1/tasks/available", As: "no key"})
 	if pre.Err != "" {
-		return nil, cannot("the target at %s does not answer (timeout %s): %s", opts.BaseURL, opts.Timeout, x.redact.String(pre.Err))
+		return nil, cannot("%s", x.redact.String(t.Unanswered(pre.err).Error()))
 	}
 	caps := x.target.do(ctx, request{Method: http.MethodGet, Path: "/_control/capabilities", Control: true, As: "control"})
 	var capsEnv struct {
@@ -579,7 +591,7 @@ func connect(ctx context.Context, opts Options) (*explorer, error) {
 }
 
 func (x *explorer) secrets() []string {
-	out := []string{x.opts.ControlToken}
+	out := x.target.secrets
 	for _, a := range x.agents {
 		out = append(out, a.Key[0])
 	}

@@ -7,7 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
+
+	"github.com/jobtobot/jtb/suites"
 )
 
 // request is one HTTP request as a side sends it: the target over the
@@ -34,6 +35,7 @@ type Exchange struct {
 	Body   []byte      `json:"-"`
 	Err    string      `json:"error,omitempty"` // the request got no answer
 
+	err     error // Err's error
 	decoded *answer
 }
 
@@ -51,17 +53,20 @@ type httpSide struct {
 	base         string // the Agent API, no trailing slash
 	control      string // the origin serving /_control/...
 	controlToken string
+	header       http.Header // on every request (Target.Headers), before the request's own
+	secrets      []string    // the target's (suites.Target.Secrets)
 }
 
-func newHTTPSide(base, control, token string, timeout time.Duration) *httpSide {
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 16 // concurrent groups reuse warm connections
-	transport.MaxResponseHeaderBytes = 1 << 20
+// newHTTPSide reaches t through transport (t.Transport: its TLS settings).
+func newHTTPSide(t suites.Target, transport *http.Transport) *httpSide {
+	transport.MaxIdleConnsPerHost = 16 // concurrent groups and workers reuse warm connections
 	return &httpSide{
-		client:       &http.Client{Timeout: timeout, Transport: transport},
-		base:         strings.TrimRight(base, "/"),
-		control:      strings.TrimRight(control, "/"),
-		controlToken: token,
+		client:       &http.Client{Timeout: t.Timeout, Transport: transport},
+		base:         strings.TrimRight(t.BaseURL, "/"),
+		control:      strings.TrimRight(t.ControlURL, "/"),
+		controlToken: t.ControlToken,
+		header:       t.Headers,
+		secrets:      t.Secrets(),
 	}
 }
 
@@ -77,8 +82,11 @@ func (s *httpSide) do(ctx context.Context, r request) *Exchange {
 	}
 	req, err := http.NewRequestWithContext(ctx, r.Method, base+r.Path, body)
 	if err != nil {
-		x.Err = err.Error()
+		x.Err, x.err = err.Error(), err
 		return x
+	}
+	for k, v := range s.header {
+		req.Header[k] = v
 	}
 	if r.Body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -95,7 +103,7 @@ func (s *httpSide) do(ctx context.Context, r request) *Exchange {
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		x.Err = err.Error()
+		x.Err, x.err = err.Error(), err
 		return x
 	}
 	defer resp.Body.Close()

@@ -83,16 +83,19 @@ func TargetFromEnv(getenv func(string) string) (Target, error) {
 	return t, nil
 }
 
-// Redactor hides this target's secrets: the keys, the control token and
-// the values of the headers that look secret.
-func (t Target) Redactor() Redactor {
+// Redactor hides this target's secrets.
+func (t Target) Redactor() Redactor { return NewRedactor(t.Secrets()...) }
+
+// Secrets are this target's secrets: the keys, the control token and the
+// values of the headers that look secret.
+func (t Target) Secrets() []string {
 	secrets := []string{t.APIKey, t.APIKeyB, t.ControlToken}
 	for name, values := range t.Headers {
 		if SecretHeader(name) {
 			secrets = append(secrets, values...)
 		}
 	}
-	return NewRedactor(secrets...)
+	return secrets
 }
 
 // secretHeader matches the names of headers whose values are secrets.
@@ -169,6 +172,43 @@ func (t Target) tlsConfig() (*tls.Config, error) {
 	}
 	cfg.RootCAs = pool
 	return cfg, nil
+}
+
+// Transport is how the target is reached: TLS as CACert and Insecure say,
+// an answer's header at most MaxHeader (a hostile target may send endless
+// headers as well as endless bodies). jtb check and jtb explore both use it.
+func (t Target) Transport() (*http.Transport, error) {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxResponseHeaderBytes = MaxHeader
+	var err error
+	if transport.TLSClientConfig, err = t.tlsConfig(); err != nil {
+		return nil, err
+	}
+	return transport, nil
+}
+
+// Unanswered explains a request to the target that got no answer: a TLS
+// certificate the run does not trust is named as such, with the way out.
+func (t Target) Unanswered(err error) error {
+	var unknown x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	var why error
+	switch {
+	case errors.As(err, &unknown):
+		why = unknown
+	case errors.As(err, &host):
+		why = host
+	case errors.As(err, &invalid):
+		why = invalid
+	case errors.As(err, &verify):
+		why = verify
+	}
+	if why != nil {
+		return fmt.Errorf("the target at %s has a TLS certificate the run does not trust (%v): pass --ca-cert FILE (the CA that signed it) or --insecure (no check)", t.BaseURL, why)
+	}
+	return fmt.Errorf("the target at %s does not answer (timeout %s): %w", t.BaseURL, t.Timeout, err)
 }
 
 // Capabilities of the target's control API.
@@ -258,10 +298,8 @@ func NewEnv(t Target, cat *catalogue.Catalogue) (*Env, error) {
 	if e.controlRouter, _, err = jtb.NewControlRouter(); err != nil {
 		return nil, err
 	}
-	// A hostile target may send endless headers as well as endless bodies.
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxResponseHeaderBytes = MaxHeader
-	if transport.TLSClientConfig, err = t.tlsConfig(); err != nil {
+	transport, err := t.Transport()
+	if err != nil {
 		return nil, err
 	}
 	e.httpc = &http.Client{Timeout: t.Timeout, Transport: transport}
@@ -382,29 +420,8 @@ func (e *Env) Connect(ctx context.Context) error {
 	return nil
 }
 
-// noAnswer explains a preflight request that got no answer: a TLS
-// certificate the run does not trust is named as such, with the way out.
-func (e *Env) noAnswer(err error) error {
-	var unknown x509.UnknownAuthorityError
-	var host x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	var verify *tls.CertificateVerificationError
-	var why error
-	switch {
-	case errors.As(err, &unknown):
-		why = unknown
-	case errors.As(err, &host):
-		why = host
-	case errors.As(err, &invalid):
-		why = invalid
-	case errors.As(err, &verify):
-		why = verify
-	}
-	if why != nil {
-		return fmt.Errorf("the target at %s has a TLS certificate the run does not trust (%v): pass --ca-cert FILE (the CA that signed it) or --insecure (no check)", e.Target.BaseURL, why)
-	}
-	return fmt.Errorf("the target at %s does not answer (timeout %s): %w", e.Target.BaseURL, e.Target.Timeout, err)
-}
+// noAnswer explains a preflight request that got no answer.
+func (e *Env) noAnswer(err error) error { return e.Target.Unanswered(err) }
 
 // wrongBase explains a base URL under which the listingPath is not found.
 func wrongBase(base string) error {

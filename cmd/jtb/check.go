@@ -58,9 +58,6 @@ func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.SetOutput(stderr)
 	targetFlags(fs, &o.target, env, "none: an in-process mock")
 	fs.BoolVar(&o.target.ReadOnly, "read-only", false, "run only specs that write nothing to the target")
-	fs.Var(headerFlag{&o.target.Headers}, "header", "send `'Name: value'` on every Agent and control request (repeatable); values of secret-looking names are redacted")
-	fs.StringVar(&o.target.CACert, "ca-cert", "", "trust the CA certificates of this PEM `file` for TLS to the target, besides the system's")
-	fs.BoolVar(&o.target.Insecure, "insecure", false, "do not check the target's TLS certificate (a warning says so)")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "ginkgo label filter, e.g. 'discovery && must' or '!clock'")
 	fs.StringVar(&o.focus, "focus", "", "run only the specs these comma-separated `terms` select: clause IDs (JTB-PAG-002) or regular expressions over spec text")
 	fs.BoolVar(&o.list, "list", false, "print the clauses and specs the filters select, and send nothing")
@@ -136,6 +133,16 @@ func targetFlags(fs *flag.FlagSet, t *suites.Target, env suites.Target, none str
 	fs.StringVar(&t.ControlURL, "control-url", env.ControlURL, "URL serving /_control/... (env "+suites.EnvControlURL+"); default the base URL")
 	fs.StringVar(&t.ControlToken, "control-token", "", "control API bearer token (env "+suites.EnvControlToken+")")
 	fs.DurationVar(&t.Timeout, "timeout", env.Timeout, "timeout of each request, the preflight's included (env "+suites.EnvTimeout+")")
+	fs.Var(headerFlag{&t.Headers}, "header", "send `'Name: value'` on every Agent and control request (repeatable); values of secret-looking names are redacted")
+	fs.StringVar(&t.CACert, "ca-cert", "", "trust the CA certificates of this PEM `file` for TLS to the target, besides the system's")
+	fs.BoolVar(&t.Insecure, "insecure", false, "do not check the target's TLS certificate (a warning says so)")
+}
+
+// warnInsecure says on stderr that --insecure checks no certificate.
+func warnInsecure(stderr io.Writer, cmd string, t suites.Target) {
+	if t.Insecure {
+		fmt.Fprintf(stderr, "jtb %s: warning: --insecure: the target's TLS certificate is not checked; anyone on the path could answer for it\n", cmd)
+	}
 }
 
 // targetSecrets fills the secrets from the environment after parsing and
@@ -270,9 +277,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		printList(stdout, preview, cat, o.target.ReadOnly)
 		return exitOK
 	}
-	if o.target.Insecure {
-		fmt.Fprintln(stderr, "jtb check: warning: --insecure: the target's TLS certificate is not checked; anyone on the path could answer for it")
-	}
+	warnInsecure(stderr, "check", o.target)
 
 	out := &redactingWriter{w: human, redact: redact}
 	defer out.Flush()

@@ -120,12 +120,10 @@ func runExplore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
 	redact := o.target.Redactor()
-	opts := explore.Options{
-		BaseURL: o.target.BaseURL, ControlURL: o.target.ControlURL, ControlToken: o.target.ControlToken,
-		APIKeys: []string{o.target.APIKey, o.target.APIKeyB}, Timeout: o.target.Timeout,
-		Seed: o.seed, Steps: o.steps, Duration: time.Duration(o.seconds * float64(time.Second)),
-		Strict: o.strict, Serial: o.serial, Workers: o.workers, Log: stderr,
-	}
+	opts := targetOptions(o.target)
+	opts.Seed, opts.Steps, opts.Duration = o.seed, o.steps, time.Duration(o.seconds*float64(time.Second))
+	opts.Strict, opts.Serial, opts.Workers, opts.Log = o.strict, o.serial, o.workers, stderr
+	warnInsecure(stderr, "explore", o.target)
 	if o.target.BaseURL == "" {
 		b, err := explore.StartBuiltin(o.defects)
 		if err != nil {
@@ -202,6 +200,16 @@ func runExplore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return exitFail
 }
 
+// targetOptions are the exploration options of a target given as check's
+// (the same flags, headers and TLS included).
+func targetOptions(t suites.Target) explore.Options {
+	return explore.Options{
+		BaseURL: t.BaseURL, ControlURL: t.ControlURL, ControlToken: t.ControlToken,
+		APIKeys: []string{t.APIKey, t.APIKeyB}, Timeout: t.Timeout,
+		Headers: t.Headers, CACert: t.CACert, Insecure: t.Insecure,
+	}
+}
+
 func budget(o exploreOptions) string {
 	var parts []string
 	if o.seconds > 0 {
@@ -226,11 +234,9 @@ func budget(o exploreOptions) string {
 func exploreHook(o checkOptions, log io.Writer) func(context.Context) (suites.ExploreOutcome, error) {
 	return func(ctx context.Context) (suites.ExploreOutcome, error) {
 		seed := uint64(time.Now().UnixNano()) % 1_000_000_000
-		res, err := explore.Explore(ctx, explore.Options{
-			BaseURL: o.target.BaseURL, ControlURL: o.target.ControlURL, ControlToken: o.target.ControlToken,
-			APIKeys: []string{o.target.APIKey, o.target.APIKeyB}, Timeout: o.target.Timeout,
-			Seed: seed, Duration: o.explore, Strict: o.strict, Log: log,
-		})
+		opts := targetOptions(o.target)
+		opts.Seed, opts.Duration, opts.Strict, opts.Workers, opts.Log = seed, o.explore, o.strict, explore.DefaultWorkers, log
+		res, err := explore.Explore(ctx, opts)
 		if err != nil {
 			return suites.ExploreOutcome{}, err
 		}
