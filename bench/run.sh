@@ -261,27 +261,32 @@ grep -c ' -> ' "$work/proxy.log" >"$work/proxy-findings.txt" || true
 grep -c ' -> ' "$work/proxyin.log" >"$work/proxyin-findings.txt" || true
 
 # --- jtb explore, beside plain requests to the same mock --------------------------
-# A `jtb mock` of its own (explore posts tasks into it). In each round, plain
-# requests one at a time (benchtool plain, the way explore sends its own) and
-# then `jtb explore`, DURATION each; the ratio is taken within the round. An
-# explore run that did not exit 0 is marked (non2xx=1), so its speed is not
-# reported as one.
+# A `jtb mock` of its own (explore posts tasks into it). In each round, at one
+# and then at two at once: plain requests one at a time on each of that many
+# connections (benchtool plain -c, the way each of explore's programs sends its
+# own), then `jtb explore --workers` that many, DURATION each; the ratio is
+# taken within the round, at the same concurrency. An explore run that did not
+# exit 0 is marked (non2xx=1), so its speed is not reported as one.
 port=$(free_port)
 start mock-explore "$work/jtb" mock --addr "127.0.0.1:$port"
 explore_base=http://127.0.0.1:$port
 wait_http "$explore_base$LISTING" 20
 for round in $(seq "$ROUNDS"); do
-  log "round $round/$ROUNDS: plain requests one at a time, then jtb explore, $DURATION each"
-  timeout $((dur_s + 60)) "$work/benchtool" plain -base "$explore_base" -key "$KEY" -d "$DURATION" -round "$round" >>"$results"
-  set +e
-  timeout $((dur_s + 120)) "$work/jtb" explore --base-url "$explore_base" --api-key "$KEY" --api-key-b jtb_live_mock_agent_bravo \
-    --seconds "$dur_s" --seed "$round" --json-report "$work/explore-$round.json" >"$work/explore-$round.log" 2>&1 </dev/null
-  rc=$?
-  set -e
-  steps=$(grep -o '"steps": [0-9]*' "$work/explore-$round.json" 2>/dev/null | head -1 | grep -o '[0-9]*$' || true)
-  secs=$(grep -o '"seconds": [0-9.e+-]*' "$work/explore-$round.json" 2>/dev/null | head -1 | sed 's/.*: //' || true)
-  awk -v r="$round" -v n="${steps:-0}" -v s="${secs:-0}" -v rc="$rc" 'BEGIN {
-    printf "run=explore server=mock round=%d requests=%d duration_us=%d non2xx=%d socket_errors=0 rc=%d\n", r, n, s * 1e6, (rc != 0 || n == 0), rc }' >>"$results"
+  for workers in 1 2; do
+    name=mock
+    [ "$workers" = 1 ] || name=mock$workers
+    log "round $round/$ROUNDS: plain requests on $workers connection(s), then jtb explore --workers $workers, $DURATION each"
+    timeout $((dur_s + 60)) "$work/benchtool" plain -base "$explore_base" -key "$KEY" -d "$DURATION" -c "$workers" -round "$round" >>"$results"
+    set +e
+    timeout $((dur_s + 120)) "$work/jtb" explore --base-url "$explore_base" --api-key "$KEY" --api-key-b jtb_live_mock_agent_bravo \
+      --seconds "$dur_s" --seed "$round" --workers "$workers" --json-report "$work/explore-$round-$workers.json" >"$work/explore-$round-$workers.log" 2>&1 </dev/null
+    rc=$?
+    set -e
+    steps=$(grep -o '"steps": [0-9]*' "$work/explore-$round-$workers.json" 2>/dev/null | head -1 | grep -o '[0-9]*$' || true)
+    secs=$(grep -o '"seconds": [0-9.e+-]*' "$work/explore-$round-$workers.json" 2>/dev/null | head -1 | sed 's/.*: //' || true)
+    awk -v r="$round" -v n="${steps:-0}" -v s="${secs:-0}" -v rc="$rc" -v name="$name" 'BEGIN {
+      printf "run=explore server=%s round=%d requests=%d duration_us=%d non2xx=%d socket_errors=0 rc=%d\n", name, r, n, s * 1e6, (rc != 0 || n == 0), rc }' >>"$results"
+  done
 done
 stop_all
 
@@ -311,8 +316,8 @@ echo "All servers up for the whole measurement, idle when not measured; wrk and 
 echo "1-minute load average before the run: $load_before, after: $(cut -d' ' -f1 /proc/loadavg) (other work on the machine shows up in p99 first)."
 echo "Listing body $(wc -c <"$work/listing.json") bytes; bid answer $(wc -c <"$work/bid.json") bytes. Bids on a second mock seeded through"
 echo "\`/_control\` with $TASKS tasks x $AGENTS agents ($pairs fresh pairs, in $seed_s s); each of its bid runs, warm-ups included, on its own pairs."
-echo "Explore row: a third \`jtb mock\`; per round \`benchtool plain\` (GET ?limit=3, one at a time, one connection) then"
-echo "\`jtb explore --base-url ... --seconds $dur_s --seed ROUND\` (its clock runs with wall time: ±2 s around deadlines), $DURATION each."
+echo "Explore rows: a third \`jtb mock\`; per round, with 1 and then 2: \`benchtool plain -c N\` (GET ?limit=3, one at a time on each of N connections) then"
+echo "\`jtb explore --base-url ... --seconds $dur_s --seed ROUND --workers N\` (its clock runs with wall time: ±2 s around deadlines), $DURATION each."
 echo "Whole command: $((SECONDS - t_start)) s."
 echo
 "$work/benchtool" table -results "$results"
