@@ -47,16 +47,10 @@ type checkOptions struct {
 
 func parseCheckFlags(args []string, getenv func(string) string, stderr io.Writer) (checkOptions, error) {
 	var o checkOptions
-	env, err := suites.TargetFromEnv(getenv)
+	fs, env, err := targetFlagSet("jtb check", getenv, stderr, &o.target, "none: an in-process mock")
 	if err != nil {
 		return o, err
 	}
-	if env.Timeout == 0 {
-		env.Timeout = suites.DefaultTimeout
-	}
-	fs := flag.NewFlagSet("jtb check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	targetFlags(fs, &o.target, env, "none: an in-process mock")
 	fs.BoolVar(&o.target.ReadOnly, "read-only", false, "run only specs that write nothing to the target")
 	fs.StringVar(&o.labelFilter, "label-filter", "", "ginkgo label filter, e.g. 'discovery && must' or '!clock'")
 	fs.StringVar(&o.focus, "focus", "", "run only the specs these comma-separated `terms` select: clause IDs (JTB-PAG-002) or regular expressions over spec text")
@@ -120,6 +114,24 @@ func (f headerFlag) Set(v string) error {
 // suiteName is the description the suite runs under (Ginkgo matches
 // --focus against it and each spec's text).
 const suiteName = "JobToBot Agent API"
+
+// targetFlagSet is the flag set of a command that takes a target (check,
+// explore): the environment read, the timeout defaulted, the target's flags
+// declared on it. env is what the environment gave, for the fallbacks made
+// after parsing.
+func targetFlagSet(name string, getenv func(string) string, stderr io.Writer, t *suites.Target, none string) (*flag.FlagSet, suites.Target, error) {
+	env, err := suites.TargetFromEnv(getenv)
+	if err != nil {
+		return nil, env, err
+	}
+	if env.Timeout == 0 {
+		env.Timeout = suites.DefaultTimeout
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	targetFlags(fs, t, env, none)
+	return fs, env, nil
+}
 
 // targetFlags declares the target's flags (check's and explore's), each
 // falling back to its environment variable; none says what no --base-url

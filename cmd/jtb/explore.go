@@ -36,16 +36,10 @@ type exploreOptions struct {
 
 func parseExploreFlags(args []string, getenv func(string) string, stderr io.Writer) (exploreOptions, error) {
 	var o exploreOptions
-	env, err := suites.TargetFromEnv(getenv)
+	fs, env, err := targetFlagSet("jtb explore", getenv, stderr, &o.target, "none: the built-in mock")
 	if err != nil {
 		return o, err
 	}
-	if env.Timeout == 0 {
-		env.Timeout = suites.DefaultTimeout
-	}
-	fs := flag.NewFlagSet("jtb explore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	targetFlags(fs, &o.target, env, "none: the built-in mock")
 	fs.Float64Var(&o.seconds, "seconds", 0, "explore this many seconds (default 10 when --steps is not given)")
 	fs.IntVar(&o.steps, "steps", 0, "explore this many steps (with --seconds: whichever comes first)")
 	seed := fs.String("seed", "", "the seed of the programs (default: a fresh one, printed)")
