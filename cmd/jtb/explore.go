@@ -11,11 +11,9 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/jobtobot/jtb/explore"
-	"github.com/jobtobot/jtb/mockserver"
 	"github.com/jobtobot/jtb/suites"
 )
 
@@ -97,12 +95,7 @@ func runExplore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	for _, d := range o.defects {
 		if d == "list" {
-			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "DEFECT\tAREA\tWHAT THE BROKEN MOCK DOES")
-			for _, d := range mockserver.Defects() {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Name, d.Area, strings.ReplaceAll(d.Description, "`", ""))
-			}
-			tw.Flush()
+			printDefects(stdout)
 			return exitOK
 		}
 	}

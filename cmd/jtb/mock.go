@@ -68,12 +68,7 @@ func runMockWith(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	}
 	for _, d := range defects {
 		if d == "list" {
-			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "DEFECT\tAREA\tWHAT THE BROKEN MOCK DOES\tCAUGHT BY")
-			for _, d := range mockserver.Defects() {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Name, d.Area, d.Plain(), strings.Join(d.Clauses, ", "))
-			}
-			tw.Flush()
+			printDefects(stdout)
 			return exitOK
 		}
 	}
@@ -194,4 +189,15 @@ func flagSet(fs *flag.FlagSet, name string) bool {
 	set := false
 	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
 	return set
+}
+
+// printDefects is `--defect list` (of jtb mock and jtb explore): every defect
+// of the registry, what the broken mock does and the clauses that catch it.
+func printDefects(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEFECT\tAREA\tWHAT THE BROKEN MOCK DOES\tCAUGHT BY")
+	for _, d := range mockserver.Defects() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", d.Name, d.Area, d.Plain(), strings.Join(d.Clauses, ", "))
+	}
+	tw.Flush()
 }
