@@ -115,7 +115,10 @@ func newRig(t testing.TB, upstream string, opts Options) *rig {
 	if err != nil {
 		t.Fatalf("proxy.New: %v", err)
 	}
-	srv := httptest.NewServer(p)
+	// Served as jtb proxy serves it (Serve): answers in one write.
+	srv := httptest.NewUnstartedServer(p)
+	srv.Listener = holdingListener(srv.Config, srv.Listener)
+	srv.Start()
 	t.Cleanup(srv.Close)
 	r.proxy, r.URL = p, srv.URL
 	r.control = mockserver.NewControlClient(srv.URL+"/_control", "", srv.Client())

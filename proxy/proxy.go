@@ -482,7 +482,7 @@ func (p *Proxy) serveAgent(w http.ResponseWriter, r *http.Request, op *operation
 	o.delivered = true
 	p.after(c, o, facts.listed)
 	done(resp.StatusCode)
-	if relay(w, resp.StatusCode, resp.Header, answer) != nil {
+	if relay(w, r, resp.StatusCode, resp.Header, answer) != nil {
 		// The agent hung up before the answer was out: for it, the call
 		// was unanswered.
 		p.undelivered(c, resp.StatusCode)
@@ -516,7 +516,7 @@ func (p *Proxy) serveControl(w http.ResponseWriter, r *http.Request, op *operati
 		return
 	}
 	p.learnControl(op, params, resp.StatusCode, answer)
-	relay(w, resp.StatusCode, resp.Header, answer)
+	relay(w, r, resp.StatusCode, resp.Header, answer)
 }
 
 // failUpstream answers the agent with the proxy's own error when the
@@ -647,7 +647,7 @@ func forwardHeader(in http.Header) http.Header {
 
 // relay writes the upstream's answer as it came: status, headers (less the
 // hop-by-hop ones), body. The error says the agent did not get it all.
-func relay(w http.ResponseWriter, status int, header http.Header, body []byte) error {
+func relay(w http.ResponseWriter, r *http.Request, status int, header http.Header, body []byte) error {
 	h := w.Header()
 	for k, v := range header {
 		if !isHopByHop(header, k) && k != "Content-Length" {
@@ -655,11 +655,21 @@ func relay(w http.ResponseWriter, status int, header http.Header, body []byte) e
 		}
 	}
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
-	w.WriteHeader(status)
-	if _, err := w.Write(body); err != nil {
-		return err
+	hc := heldConnOf(r)
+	if hc != nil {
+		hc.hold()
 	}
-	return http.NewResponseController(w).Flush()
+	w.WriteHeader(status)
+	_, err := w.Write(body)
+	if err == nil {
+		err = http.NewResponseController(w).Flush()
+	}
+	if hc != nil {
+		if rerr := hc.release(); err == nil {
+			err = rerr
+		}
+	}
+	return err
 }
 
 // dropConnection closes the agent's connection without an answer: what a
@@ -670,6 +680,9 @@ func dropConnection(w http.ResponseWriter) {
 		// HTTP/2, or a writer that cannot hijack: net/http's own way to
 		// abort the answer.
 		panic(http.ErrAbortHandler)
+	}
+	if nc, ok := conn.(interface{ NetConn() net.Conn }); ok {
+		conn = nc.NetConn()
 	}
 	if tc, ok := conn.(*net.TCPConn); ok {
 		tc.SetLinger(0) // a reset, not a graceful close the agent might read as an empty answer

@@ -181,7 +181,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// write timeout must not cut it first.
 	srv.WriteTimeout = o.timeout + 5*time.Second
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- proxy.Serve(srv, ln) }()
 	select {
 	case err := <-errc:
 		fmt.Fprintf(stderr, "jtb proxy: %v\n", err)
