@@ -2,9 +2,13 @@ package proxy
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"sync/atomic"
 	"testing"
 )
@@ -96,5 +100,61 @@ func TestGivenTransportIsUsed(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusGatewayTimeout || tr.n.Load() != 2 {
 		t.Errorf("status %d after %d calls through the given transport", resp.StatusCode, tr.n.Load())
+	}
+}
+
+// The deadline of a kept connection is not moved on every call (only when
+// it would move by more than a thirtieth of the timeout), yet a call on
+// it that the upstream never answers still ends in a timeout.
+func TestKeptConnectionStillTimesOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var conns atomic.Int64
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go func() {
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for n := 0; ; n++ {
+					if _, err := http.ReadRequest(br); err != nil {
+						return
+					}
+					if n > 0 {
+						io.Copy(io.Discard, br) // the second call: never answered
+						return
+					}
+					fmt.Fprint(conn, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+				}
+			}()
+		}
+	}()
+	u, _ := url.Parse("http://" + ln.Addr().String())
+	c := newUpstreamClient(u)
+	call := func() error {
+		req, _ := http.NewRequest(http.MethodGet, u.String()+"/v1/tasks/available", nil)
+		resp, err := c.do(context.Background(), req, hangTimeout)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return err
+	}
+	if err := call(); err != nil {
+		t.Fatalf("first call: %v", err)
+	}
+	if err := call(); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a call the upstream never answers on a kept connection: %v, want a timeout", err)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Errorf("%d connections: the second call did not reuse the kept one, so the test proves nothing", n)
 	}
 }
