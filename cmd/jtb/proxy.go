@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -122,6 +123,13 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitConfig
 	}
 	redact := suites.NewRedactor(o.controlToken)
+	// What a call allocates dies with the call, while the live heap (the
+	// loaded documents, the model of the session) stays: marking it four
+	// times less often is about a tenth of a proxied call's CPU
+	// (docs/PROXY.md, "Performance"). GOGC in the environment still decides.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
 
 	var report *os.File
 	if o.report != "" {
