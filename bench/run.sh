@@ -8,9 +8,9 @@
 # killed on exit. See bench/README.md.
 #
 # Method: every server is started first and stays up (idle when not
-# measured); then ROUNDS rounds, each measuring the listing on the four
-# servers (the mock, the proxy in front of it, the proxy alone with its
-# in-process mock, bare, Prism) and then the bids
+# measured); then ROUNDS rounds, each measuring the listing on the six
+# servers (the mock, the proxy and the relay in front of it, the proxy alone
+# with its in-process mock, bare, Prism) and then the bids
 # on three (no proxy) back to back, the order rotated by one server each
 # round, every measured run after a warm-up of its own. The table gives per
 # server and endpoint the median over the rounds, and the median of the
@@ -32,7 +32,7 @@ AGENTS=${BENCH_AGENTS:-250}
 PRISM=@stoplight/prism-cli@5.14.2
 KEY=jtb_live_mock_agent_alpha  # a fixture key: public by design
 LISTING=/v1/tasks/available?limit=20
-LISTING_SERVERS=(mock proxy proxyin bare prism)
+LISTING_SERVERS=(mock proxy relay proxyin bare prism)
 BID_SERVERS=(mock bare prism)
 
 work=$(mktemp -d /tmp/jtb-bench.XXXXXX)
@@ -163,6 +163,7 @@ measure() {
   case $run/$server in
     listing/mock) cpu_pids=("${pid[mock]}") ;;
     listing/proxy) cpu_pids=("${pid[proxy]}" "${pid[mock]}") ;;
+    listing/relay) cpu_pids=("${pid[relay]}" "${pid[mock]}") ;;
     listing/proxyin) cpu_pids=("${pid[proxyin]}") ;;
   esac
   local t0 t1 TIMEFORMAT='%U %S'
@@ -225,6 +226,13 @@ port=$(free_port)
 start proxy "$work/jtb" proxy --upstream "${listing_url[mock]%"$LISTING"}" --listen "127.0.0.1:$port"
 listing_url[proxy]=http://127.0.0.1:$port$LISTING
 wait_http "${listing_url[proxy]}" 20
+# benchtool relay in front of that same mock: the least a Go proxy does for
+# a call (parse, forward on a kept connection, answer in one write), the
+# floor jtb proxy's own cost is read against.
+port=$(free_port)
+start relay "$work/benchtool" relay -upstream "${listing_url[mock]%"$LISTING"}" -addr "127.0.0.1:$port"
+listing_url[relay]=http://127.0.0.1:$port$LISTING
+wait_http "${listing_url[relay]}" 20
 # jtb proxy alone: its own reference mock in its process, reached without
 # a socket (proxy.HandlerTransport), answering the same fixture listing.
 port=$(free_port)
@@ -309,7 +317,7 @@ echo "## jtb bench, $(date -u +%Y-%m-%dT%H:%MZ), median of $ROUNDS rounds"
 echo
 echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/^Mem:/{print $2}') GiB, $(uname -sr), $(go version | cut -d' ' -f3),"
 echo "$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), Prism $(cat "$work/prism-version.txt"), Node $(node --version)."
-echo "Load: $ROUNDS rounds; in each, the listing on five servers (the mock, \`jtb proxy\` in front of that same mock, \`jtb proxy\` alone with its in-process mock, bare, Prism), then"
+echo "Load: $ROUNDS rounds; in each, the listing on six servers (the mock, \`jtb proxy\` and \`benchtool relay\` each in front of that same mock, \`jtb proxy\` alone with its in-process mock, bare, Prism), then"
 echo "the bids on three, back to back (order rotated by one server each round), every run \`wrk -t$THREADS -c$CONNS -d$DURATION --latency\`"
 echo "after a $WARMUP warm-up of the same server and endpoint. The proxies reported $(cat "$work/proxy-findings.txt") and $(cat "$work/proxyin-findings.txt") finding(s) on these listings."
 echo "All servers up for the whole measurement, idle when not measured; wrk and the servers on the same cores."

@@ -20,6 +20,9 @@ const usage = `benchtool: helpers of bench/run.sh
       one real 201 bid answer
   benchtool bare -addr ADDR -list FILE -bid FILE
       a bare net/http handler answering those bytes: the practical limit
+  benchtool relay -addr ADDR -upstream URL
+      the least an HTTP/1.1 proxy in Go does (parse, forward on a kept
+      connection, answer in one write; GETs only): the floor of jtb proxy's cost
   benchtool profile -addr ADDR -pprof ADDR [-log FILE]
       the mock as jtb mock serves it, plus net/http/pprof on a second address
   benchtool scorer [-dir fixtures/deliveries] [-size BYTES] [-pairs N]
@@ -49,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runSeed(args[1:], stderr)
 	case "bare":
 		err = runBare(args[1:], stderr)
+	case "relay":
+		err = runRelay(args[1:], stderr)
 	case "profile":
 		err = runProfile(args[1:], stderr)
 	case "plain":

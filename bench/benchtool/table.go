@@ -147,15 +147,18 @@ var (
 	// proxyInServer is `jtb proxy` with no --upstream: the proxy and its
 	// own reference mock in one process, no socket between them.
 	proxyInServer = server{"proxyin", "`jtb proxy` alone (its in-process mock)"}
-	bareServer    = server{"bare", "bare net/http, same bytes"}
-	prismServer   = server{"prism", "Prism 5.14.2 mock"}
+	// relayServer is benchtool relay in front of the same mock: the least
+	// a proxy in Go does for a call, the floor of jtb proxy's cost.
+	relayServer = server{"relay", "`benchtool relay` in front of that mock (the least a Go proxy does)"}
+	bareServer  = server{"bare", "bare net/http, same bytes"}
+	prismServer = server{"prism", "Prism 5.14.2 mock"}
 	// endpoints and the servers each is measured on: the proxy on the
 	// listing only (its overhead on the call agents make most).
 	endpoints = []struct {
 		run, label string
 		servers    []server
 	}{
-		{"listing", "GET /v1/tasks/available?limit=20", []server{mockServer, proxyServer, proxyInServer, bareServer, prismServer}},
+		{"listing", "GET /v1/tasks/available?limit=20", []server{mockServer, proxyServer, relayServer, proxyInServer, bareServer, prismServer}},
 		{"bids", "POST /v1/tasks/{id}/bids (fresh bid each)", []server{mockServer, bareServer, prismServer}},
 	}
 )
@@ -236,8 +239,11 @@ func writeTable(w io.Writer, rs []result) {
 	ratioRow("listing", "mock", "bare", "listing: mock / bare", "≥ 35% (goal 50%)", 0.35, pct)
 	ratioRow("listing", "mock", "prism", "listing: mock / Prism", "≥ 10x", 10, times)
 	ratioRow("listing", "proxy", "mock", "listing: `jtb proxy` / the mock it fronts", "≥ 50%", 0.5, pct)
+	ratioRow("listing", "relay", "mock", "listing: `benchtool relay` (the least a Go proxy does) / the mock it fronts", "", 0, pct)
+	ratioRow("listing", "proxy", "relay", "listing: `jtb proxy` / `benchtool relay`, both in front of that mock", "", 0, pct)
 	ratioRow("listing", "proxyin", "mock", "listing: `jtb proxy` alone (in-process mock) / `jtb mock`", "≥ 50%", 0.5, pct)
-	cpuRow(row, rs)
+	cpuRow(row, rs, "proxy", "listing: `jtb proxy` / the mock, by CPU per request (servers and wrk)", "the proxy", "≥ 50%")
+	cpuRow(row, rs, "relay", "listing: `benchtool relay` / the mock, by CPU per request (servers and wrk)", "the relay", "")
 	added, ok := differences(rs, "listing", "proxy", "mock", "p50_us")
 	d, _ := median(added)
 	row("listing: p50 added by `jtb proxy`", msOf(d)+" (rounds: "+joinf(added, func(us float64) string { return fmt.Sprintf("%.2f", us/1000) })+" ms)",
@@ -291,12 +297,13 @@ func cpuPerRequest(r result) (float64, bool) {
 	return (server + client) / n * 1e6, true
 }
 
-// cpuRow is the proxy's share of the mock's throughput estimated from CPU
+// cpuRow is a proxy's share of the mock's throughput estimated from CPU
 // per request: what requests/s would show on a machine with nothing else
 // running, where the cores are the limit. Other work moves requests/s by
-// ±30% a run, CPU per request much less.
-func cpuRow(row func(measure, figure, target string, ok, measured bool), rs []result) {
-	mock, proxy := rounds(rs, "listing", "mock"), rounds(rs, "listing", "proxy")
+// ±30% a run, CPU per request much less. name is the proxy's server
+// (proxy, relay); a target of "" makes the row informational.
+func cpuRow(row func(measure, figure, target string, ok, measured bool), rs []result, name, measure, through, target string) {
+	mock, proxy := rounds(rs, "listing", "mock"), rounds(rs, "listing", name)
 	var per, mockUS, proxyUS []float64
 	if clean(mock) && clean(proxy) {
 		for _, k := range sortedRounds(mock) {
@@ -313,19 +320,18 @@ func cpuRow(row func(measure, figure, target string, ok, measured bool), rs []re
 	r, ok := median(per)
 	mu, _ := median(mockUS)
 	pu, _ := median(proxyUS)
-	row("listing: `jtb proxy` / the mock, by CPU per request (servers and wrk)",
-		fmt.Sprintf("%s (rounds: %s; %.0f µs a request direct, %.0f µs through the proxy)", pct(r), joinf(per, pct), mu, pu),
-		"≥ 50%", r >= 0.5, ok)
+	row(measure, fmt.Sprintf("%s (rounds: %s; %.0f µs a request direct, %.0f µs through %s)", pct(r), joinf(per, pct), mu, pu, through),
+		target, r >= 0.5, ok)
 }
 
 // ratios is num / den (requests/s) for each round in which both were
 // measured, in round order. It is not measured (false) when no round has
-// both, or when any run of the server measured, num (or of the proxy, when
-// it is the baseline), had non-2xx answers: a 409 or an error is cheaper
+// both, or when any run of the server measured, num (or of the proxy or
+// the relay, when it is the baseline), had non-2xx answers: a 409 or an error is cheaper
 // than a real answer and would flatter it.
 func ratios(rs []result, run, num, den string) ([]float64, bool) {
 	a, b := rounds(rs, run, num), rounds(rs, run, den)
-	if !clean(a) || (den == "proxy" && !clean(b)) {
+	if !clean(a) || ((den == "proxy" || den == "relay") && !clean(b)) {
 		return nil, false
 	}
 	var out []float64
