@@ -71,7 +71,9 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
-// Proxy is an http.Handler; it is safe for concurrent use.
+// Proxy is an http.Handler; it is safe for concurrent use. Any http.Server
+// can serve it; Serve (as jtb proxy does) also writes each relayed answer
+// in one write.
 type Proxy struct {
 	up        *url.URL
 	transport http.RoundTripper // control clock reads, the probe, pass-through; the modelled calls too when client is nil

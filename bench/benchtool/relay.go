@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"sync"
 )
@@ -32,6 +34,7 @@ type relayConn struct {
 	conn net.Conn
 	br   *bufio.Reader
 	bw   *bufio.Writer
+	body bytes.Buffer // the last answer's body, reused
 }
 
 func (rl *relay) get() (*relayConn, bool, error) {
@@ -56,43 +59,45 @@ func (rl *relay) put(c *relayConn) {
 	rl.mu.Unlock()
 }
 
-// forward sends req upstream and returns the answer with its body read.
-func (rl *relay) forward(req *http.Request) (*http.Response, []byte, error) {
+// forward sends req upstream and returns the answer, its body read into
+// the connection's buffer: done gives the connection back (or closes it)
+// once the body was written out.
+func (rl *relay) forward(req *http.Request) (resp *http.Response, body []byte, done func(), err error) {
 	for attempt := 0; ; attempt++ {
 		c, reused, err := rl.get()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		resp, body, err := c.exchange(req)
+		resp, err := c.exchange(req)
 		if err == nil {
+			done := func() { rl.put(c) }
 			if resp.Close {
-				c.conn.Close()
-			} else {
-				rl.put(c)
+				done = func() { c.conn.Close() }
 			}
-			return resp, body, nil
+			return resp, c.body.Bytes(), done, nil
 		}
 		c.conn.Close()
 		if !reused || attempt > 0 {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 }
 
-func (c *relayConn) exchange(req *http.Request) (*http.Response, []byte, error) {
+func (c *relayConn) exchange(req *http.Request) (*http.Response, error) {
 	if err := req.Write(c.bw); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := c.bw.Flush(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	resp, err := http.ReadResponse(c.br, req)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	body, err := io.ReadAll(resp.Body)
+	c.body.Reset()
+	_, err = c.body.ReadFrom(resp.Body)
 	resp.Body.Close()
-	return resp, body, err
+	return resp, err
 }
 
 // serveConn serves one agent connection until it closes or sends
@@ -113,9 +118,10 @@ func (rl *relay) serveConn(conn net.Conn) {
 		out.Reset()
 		var resp *http.Response
 		var body []byte
+		done := func() {}
 		err = errors.New("not a GET")
 		if req.Method == http.MethodGet {
-			resp, body, err = rl.forward(req)
+			resp, body, done, err = rl.forward(req)
 		}
 		if err != nil {
 			msg := `{"ok":false,"error":{"code":"UPSTREAM_UNAVAILABLE","message":"benchtool relay: GET only, to a live upstream"}}`
@@ -133,7 +139,9 @@ func (rl *relay) serveConn(conn net.Conn) {
 			out.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n")
 			out.Write(body)
 		}
-		if _, err := conn.Write(out.Bytes()); err != nil || req.Close {
+		_, err = conn.Write(out.Bytes())
+		done()
+		if err != nil || req.Close {
 			return
 		}
 	}
@@ -163,6 +171,11 @@ func runRelay(args []string, stderr io.Writer) error {
 	u, err := url.Parse(*upstream)
 	if err != nil || u.Scheme != "http" || u.Host == "" {
 		return fmt.Errorf("-upstream %q: want http://host:port", *upstream)
+	}
+	// The same GC setting as jtb proxy's, so the two differ by their work
+	// only.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
