@@ -125,8 +125,8 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	redact := suites.NewRedactor(o.controlToken)
 	// What a call allocates dies with the call, while the live heap (the
 	// loaded documents, the model of the session) stays: marking it four
-	// times less often is about a tenth of a proxied call's CPU
-	// (docs/PROXY.md, "Performance"). GOGC in the environment still decides.
+	// times less often saves CPU on every call (docs/PROXY.md,
+	// "Performance"). GOGC in the environment still decides.
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(400))
 	}
