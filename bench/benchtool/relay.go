@@ -59,27 +59,40 @@ func (rl *relay) put(c *relayConn) {
 	rl.mu.Unlock()
 }
 
-// forward sends req upstream and returns the answer, its body read into
-// the connection's buffer: done gives the connection back (or closes it)
-// once the body was written out.
-func (rl *relay) forward(req *http.Request) (resp *http.Response, body []byte, done func(), err error) {
+// answer sends req upstream and writes the upstream's answer to out, the
+// whole of it after the header; false when no answer came (out is then
+// untouched).
+func (rl *relay) answer(out *bytes.Buffer, req *http.Request) bool {
 	for attempt := 0; ; attempt++ {
 		c, reused, err := rl.get()
 		if err != nil {
-			return nil, nil, nil, err
+			return false
 		}
 		resp, err := c.exchange(req)
-		if err == nil {
-			done := func() { rl.put(c) }
-			if resp.Close {
-				done = func() { c.conn.Close() }
+		if err != nil {
+			c.conn.Close()
+			if !reused || attempt > 0 {
+				return false
 			}
-			return resp, c.body.Bytes(), done, nil
+			continue // a kept connection the upstream closed: once more on a new one
 		}
-		c.conn.Close()
-		if !reused || attempt > 0 {
-			return nil, nil, nil, err
+		fmt.Fprintf(out, "HTTP/1.1 %d %s\r\n", resp.StatusCode, http.StatusText(resp.StatusCode))
+		for k, vs := range resp.Header {
+			if k == "Content-Length" || k == "Connection" {
+				continue
+			}
+			for _, v := range vs {
+				out.WriteString(k + ": " + v + "\r\n")
+			}
 		}
+		out.WriteString("Content-Length: " + strconv.Itoa(c.body.Len()) + "\r\n\r\n")
+		out.Write(c.body.Bytes())
+		if resp.Close {
+			c.conn.Close()
+		} else {
+			rl.put(c)
+		}
+		return true
 	}
 }
 
@@ -116,32 +129,11 @@ func (rl *relay) serveConn(conn net.Conn) {
 		}
 		req.RequestURI = ""
 		out.Reset()
-		var resp *http.Response
-		var body []byte
-		done := func() {}
-		err = errors.New("not a GET")
-		if req.Method == http.MethodGet {
-			resp, body, done, err = rl.forward(req)
-		}
-		if err != nil {
+		if req.Method != http.MethodGet || !rl.answer(&out, req) {
 			msg := `{"ok":false,"error":{"code":"UPSTREAM_UNAVAILABLE","message":"benchtool relay: GET only, to a live upstream"}}`
 			fmt.Fprintf(&out, "HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(msg), msg)
-		} else {
-			fmt.Fprintf(&out, "HTTP/1.1 %d %s\r\n", resp.StatusCode, http.StatusText(resp.StatusCode))
-			for k, vs := range resp.Header {
-				if k == "Content-Length" || k == "Connection" {
-					continue
-				}
-				for _, v := range vs {
-					out.WriteString(k + ": " + v + "\r\n")
-				}
-			}
-			out.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n")
-			out.Write(body)
 		}
-		_, err = conn.Write(out.Bytes())
-		done()
-		if err != nil || req.Close {
+		if _, err := conn.Write(out.Bytes()); err != nil || req.Close {
 			return
 		}
 	}

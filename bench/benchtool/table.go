@@ -326,12 +326,12 @@ func cpuRow(row func(measure, figure, target string, ok, measured bool), rs []re
 
 // ratios is num / den (requests/s) for each round in which both were
 // measured, in round order. It is not measured (false) when no round has
-// both, or when any run of the server measured, num (or of the proxy or
-// the relay, when it is the baseline), had non-2xx answers: a 409 or an error is cheaper
-// than a real answer and would flatter it.
+// both, or when any run of either server had non-2xx answers: a 409 or an
+// error is cheaper than a real answer, and a ratio to or of one measures
+// nothing.
 func ratios(rs []result, run, num, den string) ([]float64, bool) {
 	a, b := rounds(rs, run, num), rounds(rs, run, den)
-	if !clean(a) || ((den == "proxy" || den == "relay") && !clean(b)) {
+	if !clean(a) || !clean(b) {
 		return nil, false
 	}
 	var out []float64

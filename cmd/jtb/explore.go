@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -99,13 +98,8 @@ func runExplore(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			return exitOK
 		}
 	}
-	// Most of what a step allocates dies with the step, while the live
-	// heap (the loaded documents, each worker's model) stays as it is:
-	// marking it four times less often is a sixth of a step's CPU. GOGC in
-	// the environment still decides.
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
-	}
+	// Marking the heap four times less often is a sixth of a step's CPU.
+	defer collectLessOften()()
 	redact := o.target.Redactor()
 	opts := targetOptions(o.target)
 	opts.Seed, opts.Steps, opts.Duration = o.seed, o.steps, time.Duration(o.seconds*float64(time.Second))

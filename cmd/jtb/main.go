@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -71,4 +72,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "jtb: unknown command %q\n\n%s", args[0], usage)
 		return exitConfig
 	}
+}
+
+// collectLessOften makes the GC mark four times less often (GOGC 400)
+// unless GOGC is set, and returns what puts the setting back. For the
+// commands whose work allocates a lot that dies at once (a step of
+// explore, a proxied call) beside a live heap that stays (the loaded
+// documents, the models): their GC then costs a fraction of what it did
+// (docs/EXPLORE.md, docs/PROXY.md "Performance").
+func collectLessOften() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(400)
+	return func() { debug.SetGCPercent(old) }
 }

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -123,13 +122,7 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitConfig
 	}
 	redact := suites.NewRedactor(o.controlToken)
-	// What a call allocates dies with the call, while the live heap (the
-	// loaded documents, the model of the session) stays: marking it four
-	// times less often saves CPU on every call (docs/PROXY.md,
-	// "Performance"). GOGC in the environment still decides.
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
-	}
+	defer collectLessOften()()
 
 	var report *os.File
 	if o.report != "" {
