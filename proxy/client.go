@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -54,15 +56,18 @@ func newUpstreamClient(u *url.URL) *upstreamClient {
 	return c
 }
 
-func (c *upstreamClient) get(ctx context.Context) (*upConn, bool, error) {
-	now := time.Now()
+// get is a kept connection or a new one. A kept one is looked at first
+// (alive) only when check: a call that is sent again when its connection
+// turns out closed (a GET) need not pay a syscall to learn it first.
+func (c *upstreamClient) get(ctx context.Context, now time.Time, check bool) (*upConn, bool, error) {
 	c.mu.Lock()
 	for len(c.idle) > 0 {
 		uc := c.idle[len(c.idle)-1]
 		c.idle = c.idle[:len(c.idle)-1]
 		if now.Sub(uc.lastUsed) < idleFor {
 			c.mu.Unlock()
-			if alive(uc.conn) {
+			if !check || alive(uc.conn) {
+				uc.lastUsed = now
 				return uc, true, nil
 			}
 			uc.conn.Close()
@@ -84,11 +89,12 @@ func (c *upstreamClient) get(ctx context.Context) (*upConn, bool, error) {
 		}
 		conn = tc
 	}
-	return &upConn{conn: conn, br: bufio.NewReaderSize(conn, 64<<10), bw: bufio.NewWriterSize(conn, 16<<10)}, false, nil
+	return &upConn{conn: conn, br: bufio.NewReaderSize(conn, 64<<10), bw: bufio.NewWriterSize(conn, 16<<10), lastUsed: now}, false, nil
 }
 
+// put keeps uc; its idle time counts from the start of its last call
+// (lastUsed), which errs on the side of closing it sooner.
 func (c *upstreamClient) put(uc *upConn) {
-	uc.lastUsed = time.Now()
 	c.mu.Lock()
 	if len(c.idle) < c.maxIdle {
 		c.idle = append(c.idle, uc)
@@ -101,7 +107,7 @@ func (c *upstreamClient) put(uc *upConn) {
 }
 
 // errIdleClosed: a kept connection was closed by the server before it
-// answered a byte: the request never reached it.
+// answered a byte: the request never reached it, or was never answered.
 var errIdleClosed = errors.New("the upstream closed a kept connection")
 
 // do sends req and returns the answer; the body must be read and closed,
@@ -110,23 +116,33 @@ var errIdleClosed = errors.New("the upstream closed a kept connection")
 // exchange, the body included, on the connection's own deadline (no
 // timer per call). A timeout is reported as context.DeadlineExceeded.
 func (c *upstreamClient) do(ctx context.Context, req *http.Request, timeout time.Duration) (*http.Response, error) {
+	resend := req.Method == http.MethodGet || req.Method == http.MethodHead
 	for attempt := 0; ; attempt++ {
-		uc, reused, err := c.get(ctx)
+		now := time.Now()
+		uc, reused, err := c.get(ctx, now, !resend)
 		if err != nil {
 			return nil, err
 		}
-		resp, err := c.exchange(ctx, uc, req, time.Now().Add(timeout), timeout/30)
+		resp, err := c.exchange(ctx, uc, req, now.Add(timeout), timeout/30)
 		if err == nil {
 			return resp, nil
 		}
 		uc.conn.Close()
-		// A kept connection the server closed in the instant before it was
-		// used: a GET is sent again on a new one (as net/http does). A
-		// POST is not: the server may have read it.
-		if attempt > 0 || !reused || !errors.Is(err, errIdleClosed) || (req.Method != http.MethodGet && req.Method != http.MethodHead) {
+		// A kept connection the server closed before it answered: a GET
+		// is sent again on a new one (as net/http does). A POST is not:
+		// the server may have read it (and get looked at its connection
+		// before it was sent).
+		if attempt > 0 || !reused || !resend || ctx.Err() != nil || !closedUnanswered(err) {
 			return nil, err
 		}
 	}
+}
+
+// closedUnanswered is whether err says the server closed (or reset) the
+// connection before its answer was whole: the end of the stream before a
+// byte, a reset, a broken pipe.
+func closedUnanswered(err error) bool {
+	return errors.Is(err, errIdleClosed) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 func (c *upstreamClient) exchange(ctx context.Context, uc *upConn, req *http.Request, deadline time.Time, slack time.Duration) (*http.Response, error) {
@@ -138,8 +154,12 @@ func (c *upstreamClient) exchange(ctx context.Context, uc *upConn, req *http.Req
 		uc.deadline = deadline
 	}
 	// A context cancelled mid-exchange (the agent hung up) cuts the
-	// connection's reads and writes at once.
-	stop := context.AfterFunc(ctx, func() { uc.conn.SetDeadline(time.Unix(1, 0)) })
+	// connection's reads and writes at once. A context that cannot be
+	// cancelled (Server's loop) needs no watch.
+	stop := neverStopped
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, func() { uc.conn.SetDeadline(time.Unix(1, 0)) })
+	}
 	fail := func(err error) (*http.Response, error) {
 		stop()
 		if ctx.Err() != nil {
@@ -147,7 +167,11 @@ func (c *upstreamClient) exchange(ctx context.Context, uc *upConn, req *http.Req
 		}
 		return nil, timeoutAsContext(err)
 	}
-	if err := req.Write(uc.bw); err != nil {
+	write := req.Write
+	if req.Body == nil && (req.Method == http.MethodGet || req.Method == http.MethodHead) {
+		write = func(w io.Writer) error { return writeBodiless(uc.bw, req) }
+	}
+	if err := write(uc.bw); err != nil {
 		return fail(err)
 	}
 	if err := uc.bw.Flush(); err != nil {
@@ -170,6 +194,41 @@ func (c *upstreamClient) exchange(ctx context.Context, uc *upConn, req *http.Req
 		resp.Body = &upBody{ReadCloser: resp.Body, c: c, uc: uc, stop: stop, keep: !resp.Close && !req.Close}
 		return resp, nil
 	}
+}
+
+func neverStopped() bool { return true }
+
+// writeBodiless writes a request without a body (a GET) as req.Write
+// does (the request line, Host, the header; a User-Agent only when it has
+// a value), without its allocations and sorting: a proxied listing's
+// upstream request is most of what the proxy writes.
+func writeBodiless(w *bufio.Writer, req *http.Request) error {
+	w.WriteString(req.Method)
+	w.WriteByte(' ')
+	w.WriteString(req.URL.RequestURI())
+	w.WriteString(" HTTP/1.1\r\nHost: ")
+	w.WriteString(req.Host)
+	w.WriteString("\r\n")
+	for k, vv := range req.Header {
+		switch k {
+		case "Host", "Content-Length", "Transfer-Encoding", "Trailer":
+			continue
+		}
+		for _, v := range vv {
+			if k == "User-Agent" && v == "" {
+				continue
+			}
+			w.WriteString(k)
+			w.WriteString(": ")
+			if strings.IndexAny(v, "\r\n") >= 0 {
+				v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+			}
+			w.WriteString(v)
+			w.WriteString("\r\n")
+		}
+	}
+	_, err := w.WriteString("\r\n")
+	return err
 }
 
 // timeoutAsContext reports a connection deadline as the exchange's timeout.

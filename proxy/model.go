@@ -426,6 +426,9 @@ func (p *Proxy) after(c *call, o outcome, listed []string) {
 	replayed := c.replayOf != nil || o.header.Get("Idempotent-Replayed") == "true"
 	if ok && !replayed {
 		for _, s := range []string{v.Data.CreatedAt, v.Data.SubmittedAt} {
+			if s == "" {
+				continue // (a listing: not decoded; time.Parse would build an error to say so)
+			}
 			if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 				p.clock.sample(t)
 				break
