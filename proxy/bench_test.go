@@ -62,14 +62,13 @@ func BenchmarkProxyListing(b *testing.B) {
 				b.Fatal(err)
 			}
 			p.valid.noMemo = !memo
-			// Served as jtb proxy serves: through Serve, so an answer
-			// leaves in one write.
+			// Served as jtb proxy serves: through Server.
 			ln, err := net.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				b.Fatal(err)
 			}
-			srv := &http.Server{Handler: p}
-			go Serve(srv, ln)
+			srv := NewServer(&http.Server{Handler: p})
+			go srv.Serve(ln)
 			defer srv.Close()
 			run(b, "http://"+ln.Addr().String())
 			if findings > 0 {

@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -95,6 +95,7 @@ type rig struct {
 	control  *mockserver.ControlClient // the control API, through the proxy
 	keys     []string                  // the mock's agent keys, when it fronts one
 	mock     *mockserver.TestServer
+	server   *Server
 }
 
 // newRig starts a proxy in front of upstream (a base URL).
@@ -115,13 +116,17 @@ func newRig(t testing.TB, upstream string, opts Options) *rig {
 	if err != nil {
 		t.Fatalf("proxy.New: %v", err)
 	}
-	// Served as jtb proxy serves it (Serve): answers in one write.
-	srv := httptest.NewUnstartedServer(p)
-	srv.Listener = holdingListener(srv.Config, srv.Listener)
-	srv.Start()
-	t.Cleanup(srv.Close)
-	r.proxy, r.URL = p, srv.URL
-	r.control = mockserver.NewControlClient(srv.URL+"/_control", "", srv.Client())
+	// Served as jtb proxy serves it (Server): the plain calls on its own
+	// loop, the rest on net/http.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(&http.Server{Handler: p})
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	r.proxy, r.URL, r.server = p, "http://"+ln.Addr().String(), srv
+	r.control = mockserver.NewControlClient(r.URL+"/_control", "", http.DefaultClient)
 	return r
 }
 

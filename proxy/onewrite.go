@@ -11,17 +11,11 @@ import (
 // writes (the header with the first 4 KiB, then the rest): on loopback
 // each write is a TCP segment the kernel delivers, and the agent wakes
 // up for, on the writer's CPU time. The proxy knows every relayed
-// answer whole before it writes a byte, so Serve gives each connection a
+// answer whole before it writes a byte, so Server gives each connection a
 // holding buffer: relay holds the connection's writes while net/http
 // formats the answer and lets them go as one write (docs/PROXY.md,
-// "Performance").
-
-// Serve serves srv on ln as srv.Serve does, with the agents' connections
-// able to take a relayed answer in one write. srv.ConnContext, if set,
-// still runs first.
-func Serve(srv *http.Server, ln net.Listener) error {
-	return srv.Serve(holdingListener(srv, ln))
-}
+// "Performance"). That is for the calls net/http serves; Server's own
+// loop writes an answer in one write anyway (fastpath.go).
 
 // holdingListener wraps ln so that its connections can hold writes, and
 // sets srv.ConnContext to hand each request its connection.
@@ -48,6 +42,9 @@ func (l heldListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if hc, ok := c.(*heldConn); ok {
+		return hc, nil // handed over by Server's loop
+	}
 	return &heldConn{Conn: c}, nil
 }
 
@@ -58,6 +55,16 @@ type heldConn struct {
 	net.Conn
 	holding bool
 	buf     []byte
+	pending []byte // read before the connection: what Server's loop read and handed over
+}
+
+func (c *heldConn) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
 }
 
 // NetConn is the connection underneath (as tls.Conn.NetConn), for code

@@ -46,7 +46,7 @@ func (l *countingListener) Accept() (net.Conn, error) {
 // writesPerListing serves a proxy in front of a fresh mock with serve,
 // sends it one listing on one connection and returns how many writes the
 // answer took and the body the agent read.
-func writesPerListing(t *testing.T, serve func(*http.Server, net.Listener) error) (int64, []byte) {
+func writesPerListing(t *testing.T, serve func(*http.Server, net.Listener) (stop func())) (int64, []byte) {
 	t.Helper()
 	ts := mockserver.NewTestServer(t, mockserver.Options{})
 	p, err := New(Options{Upstream: ts.URL})
@@ -59,8 +59,7 @@ func writesPerListing(t *testing.T, serve func(*http.Server, net.Listener) error
 	}
 	cl := &countingListener{Listener: ln}
 	srv := &http.Server{Handler: p}
-	go serve(srv, cl)
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(serve(srv, cl))
 
 	req, _ := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/v1/tasks/available?limit=20", nil)
 	req.Header.Set("Authorization", "Bearer "+ts.AgentKeys[0])
@@ -85,15 +84,35 @@ func writesPerListing(t *testing.T, serve func(*http.Server, net.Listener) error
 	return cl.conns[0].writes.Load(), body
 }
 
-func TestARelayedAnswerLeavesInOneWrite(t *testing.T) {
-	writes, body := writesPerListing(t, Serve)
-	if writes != 1 {
-		t.Errorf("the %d-byte listing took %d writes through Serve, want 1", len(body), writes)
+// serveWith starts srv on ln with one of the ways below and returns its stop.
+func serveWith(how string) func(*http.Server, net.Listener) func() {
+	return func(srv *http.Server, ln net.Listener) func() {
+		var s *Server
+		switch how {
+		case "server": // as jtb proxy serves: the loop for plain calls
+			s = NewServer(srv)
+		case "server-without-loop": // every call on net/http, with held writes
+			s = newServer(srv, nil)
+		default: // plain net/http
+			go srv.Serve(ln)
+			return func() { srv.Close() }
+		}
+		go s.Serve(ln)
+		return func() { s.Close() }
 	}
-	// The same proxy under a plain net/http server: what Serve saves.
-	plain, _ := writesPerListing(t, (*http.Server).Serve)
+}
+
+func TestARelayedAnswerLeavesInOneWrite(t *testing.T) {
+	for _, how := range []string{"server", "server-without-loop"} {
+		writes, body := writesPerListing(t, serveWith(how))
+		if writes != 1 {
+			t.Errorf("%s: the %d-byte listing took %d writes, want 1", how, len(body), writes)
+		}
+	}
+	// The same proxy under a plain net/http server: what Server saves.
+	plain, _ := writesPerListing(t, serveWith("net/http"))
 	if plain < 2 {
-		t.Errorf("under plain net/http the listing took %d write(s); the test expects at least 2 there, or it cannot tell Serve's one write apart", plain)
+		t.Errorf("under plain net/http the listing took %d write(s); the test expects at least 2 there, or it cannot tell Server's one write apart", plain)
 	}
 }
 

@@ -656,6 +656,9 @@ func relay(w http.ResponseWriter, r *http.Request, status int, header http.Heade
 			h[k] = v
 		}
 	}
+	if fw, ok := w.(*fastWriter); ok {
+		return fw.answerWhole(status, body) // which counts the length
+	}
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	hc := heldConnOf(r)
 	if hc != nil {

@@ -181,8 +181,9 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// An upstream may take up to --timeout to answer: the proxy's own
 	// write timeout must not cut it first.
 	srv.WriteTimeout = o.timeout + 5*time.Second
+	ps := proxy.NewServer(srv)
 	errc := make(chan error, 1)
-	go func() { errc <- proxy.Serve(srv, ln) }()
+	go func() { errc <- ps.Serve(ln) }()
 	select {
 	case err := <-errc:
 		fmt.Fprintf(stderr, "jtb proxy: %v\n", err)
@@ -191,8 +192,8 @@ func runProxy(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	stopCtx, cancel := context.WithTimeout(context.Background(), o.grace)
 	defer cancel()
-	if srv.Shutdown(stopCtx) != nil {
-		srv.Close()
+	if ps.Shutdown(stopCtx) != nil {
+		ps.Close()
 	}
 	s := p.Summary()
 	printProxySummary(stdout, s)
