@@ -36,3 +36,26 @@ func alive(conn net.Conn) bool {
 	})
 	return err == nil && open
 }
+
+// hungUp looks, without waiting, whether the agent closed (or reset) its
+// connection: Server's loop does not watch a connection during a call,
+// so a call that failed asks before it blames the upstream. Bytes waiting
+// (a pipelined request) are an agent still there.
+func hungUp(conn net.Conn) bool {
+	tc, ok := conn.(*net.TCPConn)
+	if !ok {
+		return false
+	}
+	raw, err := tc.SyscallConn()
+	if err != nil {
+		return true
+	}
+	gone := false
+	var buf [1]byte
+	err = raw.Read(func(fd uintptr) bool {
+		n, _, rerr := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		gone = rerr == nil && n == 0 || rerr != nil && rerr != syscall.EAGAIN && rerr != syscall.EWOULDBLOCK
+		return true
+	})
+	return err != nil || gone
+}

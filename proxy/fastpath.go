@@ -149,7 +149,7 @@ func (s *Server) untrack(fc *fastConn) {
 
 // beginShutdown stops accepting and closes the loop's idle connections;
 // busy ones close after their answer. It runs when the http.Server's
-// Shutdown starts.
+// Shutdown starts (and again, harmlessly, from Server's Shutdown).
 func (s *Server) beginShutdown() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -167,7 +167,10 @@ func (s *Server) beginShutdown() {
 // Shutdown stops as http.Server.Shutdown does: no new connections, idle
 // ones closed, busy ones finished (until ctx is done).
 func (s *Server) Shutdown(ctx context.Context) error {
-	err := s.srv.Shutdown(ctx) // runs beginShutdown first
+	// Here, not only as srv's shutdown hook, which runs in a goroutine of
+	// its own: nothing is accepted once Shutdown returns.
+	s.beginShutdown()
+	err := s.srv.Shutdown(ctx)
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
 	select {
@@ -242,8 +245,13 @@ func (fc *fastConn) serve() {
 			return // shutting down
 		}
 		if b, _ := fc.br.Peek(fc.br.Buffered()); !bytes.Contains(b, []byte("\r\n\r\n")) {
-			// The header is not all in: from here it has ReadHeaderTimeout.
-			if !fc.readDeadline(srv.ReadHeaderTimeout) {
+			// The header is not all in: from here it has ReadHeaderTimeout
+			// (ReadTimeout when that is unset, as net/http).
+			hdr := srv.ReadHeaderTimeout
+			if hdr <= 0 {
+				hdr = srv.ReadTimeout
+			}
+			if !fc.readDeadline(hdr) {
 				return
 			}
 		}

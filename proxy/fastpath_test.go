@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -412,5 +414,52 @@ func TestProxyServesItsPlainCallsOnTheLoop(t *testing.T) {
 	rf.bot(rf.keys[0]).get("/v1/tasks/available")
 	if rf.server.served.Load() != 0 || rf.server.handed.Load() != 1 {
 		t.Errorf("with faults: the loop served %d, handed %d; want 0 and 1", rf.server.served.Load(), rf.server.handed.Load())
+	}
+}
+
+// Nobody watches an agent's connection on the loop while its call runs;
+// a call that fails after the agent hung up is still not blamed on the
+// upstream (as under net/http, whose request context says so).
+func TestLoopAgentThatHungUpIsNotAnUpstreamFailure(t *testing.T) {
+	// An upstream that says when a call reached it and never answers.
+	arrived, gone := make(chan struct{}, 1), make(chan struct{})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		select {
+		case <-gone:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(up.Close)
+	t.Cleanup(func() { close(gone) })
+	for _, hangUp := range []bool{true, false} {
+		r := newRig(t, up.URL, Options{Timeout: hangTimeout})
+		c, err := net.Dial("tcp", strings.TrimPrefix(r.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		fmt.Fprintf(c, "GET /v1/tasks/available HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer jtb_live_%s\r\n\r\n", rand.Text())
+		<-arrived // the call is in flight, on the loop
+		if hangUp {
+			c.Close()
+		} else if a := readAnswer(t, bufio.NewReader(c), http.MethodGet); a.status != http.StatusGatewayTimeout {
+			t.Fatalf("an agent that waited: %d %s, want 504", a.status, a.body)
+		}
+		// Shutdown returns once the call in flight ended.
+		if err := r.server.Shutdown(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		got := len(r.findings.byRule(ruleResponseTimeout))
+		if served := r.server.served.Load(); served != 1 {
+			t.Fatalf("the loop served %d calls, want 1", served)
+		}
+		switch {
+		case hangUp && got != 0:
+			t.Errorf("the agent hung up, yet the upstream was blamed:\n%s", r.findings)
+		case !hangUp && got != 1:
+			t.Errorf("an agent that waited for the timeout: %d %s findings, want 1:\n%s", got, ruleResponseTimeout, r.findings)
+		}
 	}
 }

@@ -524,7 +524,7 @@ func (p *Proxy) serveControl(w http.ResponseWriter, r *http.Request, op *operati
 // failUpstream answers the agent with the proxy's own error when the
 // upstream gave no usable answer, and records the finding.
 func (p *Proxy) failUpstream(c *call, o outcome, w http.ResponseWriter, r *http.Request, done func(int), pe proxyError) {
-	if r.Context().Err() != nil {
+	if r.Context().Err() != nil || agentHungUp(w) {
 		// The agent hung up; nobody to answer, and the upstream is not to blame.
 		p.after(c, o, nil)
 		return
@@ -543,6 +543,13 @@ func (p *Proxy) failUpstream(c *call, o outcome, w http.ResponseWriter, r *http.
 		return
 	}
 	p.writeProxyError(w, pe)
+}
+
+// agentHungUp is whether the agent of a call on Server's loop closed its
+// connection (net/http says so through the request's context instead).
+func agentHungUp(w http.ResponseWriter) bool {
+	fw, ok := w.(*fastWriter)
+	return ok && hungUp(fw.fc.c)
 }
 
 // undelivered marks a call whose answer did not reach the agent.
