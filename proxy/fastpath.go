@@ -35,10 +35,12 @@ import (
 // runs. The request's context is context.Background(): never cancelled
 // (so the upstream exchange sets no watch on it), without net/http's
 // values (ServerContextKey, LocalAddrContextKey, srv.ConnContext's),
-// which the proxy does not use. A GET the agent gave
-// up on is finished and its answer written to a closed connection; the
-// calls where giving up matters (a write whose answer is lost, a fault's
-// delay) are net/http's.
+// which the proxy does not use. A GET the agent gave up on runs to its
+// end (the upstream's answer, or --timeout) and its answer meets a
+// closed connection; if it failed, a peek at the agent's socket keeps the
+// upstream from being blamed (agentHungUp). The calls where giving up
+// matters more (a write whose answer is lost, a fault's delay) are
+// net/http's.
 
 // Server serves a Proxy to agents: its plain calls on the loop above,
 // the rest on the http.Server it was made with, whose timeouts and
