@@ -13,28 +13,13 @@ import (
 // is not looked at (its close is data on the socket); it is trusted for
 // idleFor.
 func alive(conn net.Conn) bool {
-	tc, ok := conn.(*net.TCPConn)
+	_, errno, ok := peek(conn)
 	if !ok {
-		return true
+		return !isTCP(conn) // not a socket to look at: trusted
 	}
-	raw, err := tc.SyscallConn()
-	if err != nil {
-		return false
-	}
-	open := true
-	var buf [1]byte
-	err = raw.Read(func(fd uintptr) bool {
-		n, _, rerr := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		switch {
-		case rerr == syscall.EAGAIN || rerr == syscall.EWOULDBLOCK:
-		case rerr != nil || n == 0:
-			open = false // closed (0 bytes: end of stream) or broken
-		default:
-			open = false // bytes nobody asked for: not a connection to reuse
-		}
-		return true
-	})
-	return err == nil && open
+	// Closed (0 bytes: end of stream) or broken, or bytes nobody asked
+	// for: not a connection to reuse.
+	return errno == syscall.EAGAIN || errno == syscall.EWOULDBLOCK
 }
 
 // hungUp looks, without waiting, whether the agent closed (or reset) its
@@ -42,20 +27,34 @@ func alive(conn net.Conn) bool {
 // so a call that failed asks before it blames the upstream. Bytes waiting
 // (a pipelined request) are an agent still there.
 func hungUp(conn net.Conn) bool {
-	tc, ok := conn.(*net.TCPConn)
+	n, errno, ok := peek(conn)
 	if !ok {
-		return false
+		return isTCP(conn) // a socket that cannot be looked at is gone
+	}
+	return errno == nil && n == 0 || errno != nil && errno != syscall.EAGAIN && errno != syscall.EWOULDBLOCK
+}
+
+func isTCP(conn net.Conn) bool {
+	_, ok := conn.(*net.TCPConn)
+	return ok
+}
+
+// peek reads one byte of a TCP connection without taking it or waiting:
+// the byte count and errno of recvfrom(MSG_PEEK|MSG_DONTWAIT); ok is false
+// when conn is not a TCP connection or its socket could not be reached.
+func peek(conn net.Conn) (n int, errno error, ok bool) {
+	tc, isTCP := conn.(*net.TCPConn)
+	if !isTCP {
+		return 0, nil, false
 	}
 	raw, err := tc.SyscallConn()
 	if err != nil {
-		return true
+		return 0, nil, false
 	}
-	gone := false
 	var buf [1]byte
 	err = raw.Read(func(fd uintptr) bool {
-		n, _, rerr := syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		gone = rerr == nil && n == 0 || rerr != nil && rerr != syscall.EAGAIN && rerr != syscall.EWOULDBLOCK
+		n, _, errno = syscall.Recvfrom(int(fd), buf[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
 		return true
 	})
-	return err != nil || gone
+	return n, errno, err == nil
 }
