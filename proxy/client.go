@@ -149,7 +149,7 @@ func (c *upstreamClient) exchange(ctx context.Context, uc *upConn, req *http.Req
 	// A kept connection's deadline is moved only when it would move by
 	// more than slack: two timer updates saved on most calls, for an
 	// exchange cut at most slack before its timeout.
-	if d := deadline.Sub(uc.deadline); d < 0 || d > slack {
+	if moved(uc.deadline, deadline, slack) {
 		uc.conn.SetDeadline(deadline)
 		uc.deadline = deadline
 	}

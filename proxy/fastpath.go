@@ -395,42 +395,41 @@ func (fc *fastConn) closeGracefully() {
 	}
 }
 
-// readDeadline sets the read deadline to now+d (none for d <= 0). A
-// deadline is moved only when it would move by more than d/30: a timer
-// update saved on most calls, for a wait cut at most that early.
+// readDeadline sets the read deadline to now+d (none for d <= 0).
 func (fc *fastConn) readDeadline(d time.Duration) bool {
-	var t time.Time
-	if d > 0 {
-		t = time.Now().Add(d)
-	}
-	if moved(fc.rdl, t, d/30) {
-		if fc.c.SetReadDeadline(t) != nil {
-			return false
-		}
-		fc.rdl = t
-	}
-	return true
+	return lazyDeadline(fc.c.SetReadDeadline, &fc.rdl, d)
 }
 
 func (fc *fastConn) writeDeadline() {
-	d := fc.s.srv.WriteTimeout
+	lazyDeadline(fc.c.SetWriteDeadline, &fc.wdl, fc.s.srv.WriteTimeout)
+}
+
+// lazyDeadline sets a deadline to now+d (none for d <= 0) through set,
+// *last being the one set before, but only when it would move by more
+// than d/30: a timer update saved on most calls, for a wait cut at most
+// that early.
+func lazyDeadline(set func(time.Time) error, last *time.Time, d time.Duration) bool {
 	var t time.Time
 	if d > 0 {
 		t = time.Now().Add(d)
 	}
-	if moved(fc.wdl, t, d/30) {
-		fc.c.SetWriteDeadline(t)
-		fc.wdl = t
+	if !moved(*last, t, d/30) {
+		return true
 	}
+	if set(t) != nil {
+		return false
+	}
+	*last = t
+	return true
 }
 
-// moved is whether a deadline set to old must be set to now: by more
-// than slack later, or earlier at all.
-func moved(old, now time.Time, slack time.Duration) bool {
-	if old.IsZero() || now.IsZero() {
-		return !old.Equal(now)
+// moved is whether a deadline set to old must be set to next: later by
+// more than slack, or earlier at all.
+func moved(old, next time.Time, slack time.Duration) bool {
+	if old.IsZero() || next.IsZero() {
+		return !old.Equal(next)
 	}
-	d := now.Sub(old)
+	d := next.Sub(old)
 	return d < 0 || d > slack
 }
 
